@@ -1,0 +1,44 @@
+#pragma once
+/// The subcommands as library functions; main() only parses arguments and calls these.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "gantrain/config.h"
+
+namespace gantrain {
+
+/// What `gantrain train` does beyond the config.
+struct TrainRequest {
+  Config config;                      ///< validated
+  std::string resume_checkpoint;      ///< continue from this checkpoint file; empty = fresh run
+  std::function<bool()> should_stop;  ///< polled after each step (Ctrl-C); may be empty
+};
+
+/// How a training run ended.
+struct TrainResult {
+  std::string run_dir;       ///< where everything was written
+  int64_t steps_done = 0;    ///< steps completed (== total unless stopped)
+  bool stopped = false;      ///< ended early by should_stop, after writing a checkpoint
+};
+
+/// Trains a run to config.train.steps (or epochs), writing the run directory.
+TrainResult train(const TrainRequest& request);
+
+/// The config stored in a checkpoint (or a run directory's latest), for resume and sample.
+Config checkpoint_config(const std::string& path_or_run_dir);
+
+/// What `gantrain sample` does.
+struct SampleRequest {
+  std::string checkpoint;   ///< checkpoint file or run directory
+  int64_t n = 64;           ///< samples to draw
+  int64_t nrow = 8;         ///< grid images per row
+  int64_t seed = 0;         ///< noise seed
+  std::string out;          ///< output file (PNG grid for image tasks); empty = print (even-bits)
+  std::string device = "cpu";
+};
+
+/// Draws samples from a checkpoint's generator; returns the text to print (may be empty).
+std::string sample(const SampleRequest& request);
+
+}  // namespace gantrain

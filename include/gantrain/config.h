@@ -1,0 +1,102 @@
+#pragma once
+/// The run configuration: built-in defaults < YAML file < --set < specific flags.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gantrain {
+
+/// Generator and discriminator shape (both are MLPs) and the noise fed to the generator.
+struct ModelConfig {
+  int64_t latent_dim = 7;                  ///< noise vector length
+  std::string noise = "bits";              ///< bits ({0,1}), gaussian (N(0,1)), uniform ([-1,1])
+  std::vector<int64_t> g_hidden;           ///< generator hidden widths, input to output
+  std::vector<int64_t> d_hidden;           ///< discriminator hidden widths, input to output
+  std::string activation = "leaky_relu";   ///< hidden activation: leaky_relu, relu, tanh
+  double leaky_slope = 0.2;                ///< negative slope of leaky_relu
+  double dropout = 0.0;                    ///< discriminator dropout after each hidden layer
+};
+
+/// Where the real data comes from (MNIST-format tasks).
+struct DataConfig {
+  std::string dataset = "mnist";  ///< mnist or fashion-mnist (chooses the default directory)
+  std::string dir;                ///< IDX directory; empty: $GANTRAIN_DATA, else the dataset's default
+  int64_t limit = 0;              ///< use the first N training images only; 0 = all
+};
+
+/// The optimisation loop (Goodfellow et al. 2014, Algorithm 1).
+struct TrainConfig {
+  int64_t steps = 500;             ///< training steps (one G update each); wins over epochs when > 0
+  int64_t epochs = 0;              ///< passes over the data when steps = 0
+  int64_t batch_size = 16;         ///< real and fake samples per update
+  double lr_g = 1e-3;              ///< generator Adam learning rate
+  double lr_d = 1e-3;              ///< discriminator Adam learning rate
+  double beta1 = 0.9;              ///< Adam beta1 (both optimizers)
+  double beta2 = 0.999;            ///< Adam beta2 (both optimizers)
+  int64_t d_steps = 1;             ///< discriminator updates per generator update (k)
+  std::string order = "g-first";   ///< g-first (the even-bits toy) or d-first (the paper)
+  int64_t seed = 0;                ///< seeds every random draw of the run
+  std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
+  int64_t threads = 0;             ///< LibTorch intra-op threads; 0 = the fast default (1)
+};
+
+/// Output: where and how often.
+struct LogConfig {
+  std::string out;                 ///< run directory; empty = runs/<task>-<timestamp>
+  int64_t every = 100;             ///< steps between progress lines and metrics.csv rows
+  int64_t sample_every = 0;        ///< steps between sample grids; 0 = only at the end
+  int64_t checkpoint_every = 0;    ///< steps between checkpoints; 0 = only at the end
+  int64_t keep_checkpoints = 3;    ///< step_N.pt files kept (latest.pt always); 0 = keep all
+  int64_t grid_samples = 64;       ///< images in a sample grid
+  int64_t grid_nrow = 8;           ///< images per grid row
+  int64_t eval_samples = 10000;    ///< samples behind the end-of-run summary
+};
+
+/// Everything a run needs; written to the run directory and into each checkpoint.
+struct Config {
+  std::string task = "even-bits";  ///< even-bits or mnist
+  ModelConfig model;
+  DataConfig data;
+  TrainConfig train;
+  LogConfig log;
+};
+
+/// One key=value assignment and where it came from ("file.yaml:3:5", "--set", "--lr").
+struct Setting {
+  std::string key;
+  std::string value;
+  std::string origin;
+};
+
+/// A documented config key with its current value, for --help and the reference.
+struct KeyInfo {
+  std::string key;
+  std::string help;
+  std::string value;
+};
+
+/// Reads a YAML config file into settings (not yet applied); errors carry file:line:col.
+std::vector<Setting> read_config_file(const std::string& path);
+
+/// Same for YAML text held in memory (a checkpoint's config); `name` prefixes errors.
+std::vector<Setting> read_config_text(const std::string& yaml, const std::string& name);
+
+/// Parses a --set argument "section.key=value".
+Setting parse_set_argument(const std::string& text);
+
+/// The one setter: parses and range-checks `setting.value` into `config`; throws ConfigError.
+void apply_setting(Config& config, const Setting& setting);
+
+/// Applies settings in order (later ones win).
+void apply_settings(Config& config, const std::vector<Setting>& settings);
+
+/// Cross-field checks that no single key can make (e.g. steps and epochs both 0).
+void validate(const Config& config);
+
+/// The resolved config as YAML, every key present; read_config_text(to_yaml(c)) gives back c.
+std::string to_yaml(const Config& config);
+
+/// Every key with its help text and its value in `config`.
+std::vector<KeyInfo> describe_keys(const Config& config);
+
+}  // namespace gantrain

@@ -1,0 +1,45 @@
+#pragma once
+/// Where the trainer gets real batches from; tests feed tensors through it directly.
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace gantrain {
+
+/// A stream of real batches on the training device, with a resumable position.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  /// Next [batch_size, data_dim] batch of real samples on the training device.
+  virtual torch::Tensor next_batch() = 0;
+  /// Current epoch, 1-based (1 for endless sources).
+  virtual int64_t epoch() const = 0;
+  /// Batches in one epoch; 0 for an endless source.
+  virtual int64_t batches_per_epoch() const = 0;
+  /// Writes the position in the stream.
+  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+  /// Restores a position written by save().
+  virtual void load(torch::serialize::InputArchive& archive) = 0;
+};
+
+/// Shuffled mini-batches from one resident uint8 tensor [N, D], scaled to [-1, 1] per batch.
+/// Reshuffled each epoch with the device's default generator; the last partial batch is dropped.
+class TensorBatches : public BatchSource {
+ public:
+  /// `data` [N, D] uint8 already on the training device; batch_size <= N.
+  TensorBatches(torch::Tensor data, int64_t batch_size);
+  torch::Tensor next_batch() override;
+  int64_t epoch() const override { return epoch_; }
+  int64_t batches_per_epoch() const override { return data_.size(0) / batch_size_; }
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+ private:
+  torch::Tensor data_;
+  int64_t batch_size_;
+  torch::Tensor order_;  // permutation of the current epoch
+  int64_t position_ = 0;
+  int64_t epoch_ = 0;
+};
+
+}  // namespace gantrain

@@ -1,0 +1,30 @@
+#pragma once
+/// Device selection and process-wide compute settings.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+namespace gantrain {
+
+/// Resolves "cpu", "cuda", "cuda:N" or "auto" to a usable device; throws gantrain::Error
+/// saying whether this LibTorch build lacks CUDA or no GPU is visible.
+torch::Device resolve_device(const std::string& name);
+
+/// Sets LibTorch's intra-op threads (0 = the fast default of 1: OpenBLAS threads its own
+/// matrix products, and both on 2 cores oversubscribe) and OpenBLAS's threads where present.
+void set_compute_threads(int64_t threads);
+
+/// Seeds the CPU generator and, on CUDA, the device's: every random draw of a run follows.
+void seed_everything(uint64_t seed);
+
+/// The default generator of `device` (CPU or a CUDA device).
+at::Generator default_generator(torch::Device device);
+
+/// A copy of the generator's state (a uint8 tensor), taken under its lock.
+torch::Tensor generator_state(at::Generator generator);
+
+/// Restores a state from generator_state().
+void set_generator_state(at::Generator generator, const torch::Tensor& state);
+
+}  // namespace gantrain

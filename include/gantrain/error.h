@@ -1,0 +1,18 @@
+#pragma once
+/// Error types shared by every module; main() maps them to exit codes.
+#include <stdexcept>
+#include <string>
+
+namespace gantrain {
+
+/// A failure the user can act on (bad data file, unwritable directory): exit code 1.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A bad command line or configuration value: exit code 2.
+struct ConfigError : Error {
+  using Error::Error;
+};
+
+}  // namespace gantrain

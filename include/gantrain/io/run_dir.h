@@ -1,0 +1,31 @@
+#pragma once
+/// The run directory: config.yaml, metrics.csv, train.log, samples/, checkpoints/.
+#include <cstdint>
+#include <string>
+
+namespace gantrain {
+
+/// Paths inside one run directory.
+struct RunDir {
+  std::string root;
+  std::string config_path() const { return root + "/config.yaml"; }
+  std::string metrics_path() const { return root + "/metrics.csv"; }
+  std::string log_path() const { return root + "/train.log"; }
+  std::string checkpoints_dir() const { return root + "/checkpoints"; }
+  std::string latest_checkpoint() const { return checkpoints_dir() + "/latest.pt"; }
+  /// checkpoints/step_000500.pt
+  std::string checkpoint_path(int64_t step) const;
+  /// samples/step_000500.<extension>
+  std::string sample_path(int64_t step, const std::string& extension) const;
+};
+
+/// runs/<task>-<YYYYmmdd-HHMMSS> under the current directory.
+std::string default_run_root(const std::string& task);
+
+/// Creates the directory and its subdirectories; throws gantrain::Error if it cannot write there.
+RunDir create_run_dir(const std::string& root);
+
+/// The checkpoint a path names: a .pt file as is, a run directory's checkpoints/latest.pt.
+std::string resolve_checkpoint(const std::string& path_or_run_dir);
+
+}  // namespace gantrain

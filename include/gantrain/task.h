@@ -1,0 +1,65 @@
+#pragma once
+/// A task knows its data, its two models' shapes and its metrics; the trainer knows none of it.
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gantrain/config.h"
+#include "gantrain/data/batch_source.h"
+#include "gantrain/models/mlp.h"
+
+namespace gantrain {
+
+/// One task-specific measurement of generated samples.
+struct Metric {
+  std::string name;   ///< metrics.csv column, e.g. "even_fraction"
+  double value = 0;   ///< the number written to metrics.csv
+  std::string shown;  ///< how the progress line shows it, e.g. "even 100%"
+};
+
+/// The task-specific half of a run.
+class Task {
+ public:
+  virtual ~Task() = default;
+  /// Features of one real sample (7 bits, 784 pixels).
+  virtual int64_t data_dim() const = 0;
+  /// Generator for this task, freshly initialised from the global RNG.
+  virtual Mlp make_generator() const = 0;
+  /// Discriminator for this task (logits out), freshly initialised from the global RNG.
+  virtual Mlp make_discriminator() const = 0;
+  /// Real training batches on `device`.
+  virtual std::unique_ptr<BatchSource> make_data(torch::Device device) const = 0;
+  /// metrics.csv columns that metrics() fills, in order (may be empty).
+  virtual std::vector<std::string> metric_names() const { return {}; }
+  /// Task metrics of generated samples [n, data_dim].
+  virtual std::vector<Metric> metrics(const torch::Tensor& samples) const { (void)samples; return {}; }
+  /// Samples as short text for the progress line and `gantrain sample`; empty for images.
+  virtual std::string samples_as_text(const torch::Tensor& samples) const { (void)samples; return {}; }
+  /// File extension of written samples: "png" for images, "txt" otherwise.
+  virtual std::string sample_extension() const = 0;
+  /// Writes samples [n, data_dim] to `path` (a grid of `nrow` per row for images).
+  virtual void write_samples(const torch::Tensor& samples, int64_t nrow,
+                             const std::string& path) const = 0;
+};
+
+/// A registered task: its name, a one-line summary, its defaults and its factory.
+struct TaskEntry {
+  std::string name;
+  std::string summary;
+  std::function<void(Config&)> set_defaults;                      ///< on top of Config{}
+  std::function<std::unique_ptr<Task>(const Config&)> create;     ///< config is validated
+};
+
+/// All tasks, in --help order.
+const std::vector<TaskEntry>& task_registry();
+
+/// The entry named `name`; throws ConfigError listing the known tasks.
+const TaskEntry& find_task(const std::string& name);
+
+/// Built-in defaults of a task (Config{} plus the task's own).
+Config default_config(const std::string& task);
+
+}  // namespace gantrain

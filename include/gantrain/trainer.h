@@ -1,0 +1,96 @@
+#pragma once
+/// The GAN training loop (Goodfellow et al. 2014, Algorithm 1); no file or console IO.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gantrain/data/batch_source.h"
+#include "gantrain/models/mlp.h"
+
+namespace gantrain {
+
+/// Hyperparameters of the loop.
+struct TrainerOptions {
+  double lr_g = 1e-3;             ///< generator Adam learning rate
+  double lr_d = 1e-3;             ///< discriminator Adam learning rate
+  double beta1 = 0.9;             ///< Adam beta1
+  double beta2 = 0.999;           ///< Adam beta2
+  int64_t d_steps = 1;            ///< discriminator updates per generator update (k)
+  bool generator_first = false;   ///< g-first (even-bits toy) instead of the paper's d-first
+  std::string noise = "gaussian"; ///< bits, gaussian or uniform
+};
+
+/// One step's statistics as 0-dim tensors on the training device (reading them syncs).
+struct StepStats {
+  torch::Tensor d_loss;  ///< mean of BCE on real (label 1) and fake (label 0), last D update
+  torch::Tensor g_loss;  ///< non-saturating generator loss: BCE of D(G(z)) against label 1
+  torch::Tensor d_real;  ///< mean D(x) in (0, 1)
+  torch::Tensor d_fake;  ///< mean D(G(z)) in (0, 1)
+};
+
+/// Means of the statistics over one log interval.
+struct LogPoint {
+  int64_t step = 0;        ///< steps done, 1-based
+  int64_t total_steps = 0; ///< steps the run will do
+  int64_t epoch = 0;       ///< current epoch of the data source (1-based)
+  double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0;
+};
+
+/// Callbacks fit() makes at their intervals (every N steps, 0 = at the end only).
+struct FitHooks {
+  int64_t log_every = 100;
+  int64_t sample_every = 0;
+  int64_t checkpoint_every = 0;
+  std::function<void(const LogPoint&)> on_log;  ///< progress line, metrics row
+  std::function<void()> on_sample;              ///< sample grid
+  std::function<void()> on_checkpoint;          ///< checkpoint (after the step's log/sample)
+  std::function<bool()> should_stop;            ///< checked after each step; true ends fit()
+};
+
+/// Owns G, D and their optimizers; one train_step per generator update.
+class Trainer {
+ public:
+  Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
+          torch::Device device);
+
+  /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches.
+  StepStats train_step(const std::vector<torch::Tensor>& real);
+
+  /// Runs train_step until `total_steps` steps are done (continuing from step()).
+  void fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks);
+
+  /// Steps done so far.
+  int64_t step() const { return step_; }
+  /// [n, latent_dim] noise of the configured kind; `generator` may be empty.
+  torch::Tensor noise(int64_t n, c10::optional<at::Generator> generator = {}) const;
+  Mlp& generator() { return generator_; }
+  Mlp& discriminator() { return discriminator_; }
+
+  /// Writes models, optimizers, step and the open log interval's sums.
+  void save(torch::serialize::OutputArchive& archive) const;
+  /// Restores what save() wrote; shapes must match.
+  void load(torch::serialize::InputArchive& archive);
+
+ private:
+  void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
+                            StepStats& stats);
+  const torch::Tensor& labels(int64_t n, bool real);
+
+  Mlp generator_;
+  Mlp discriminator_;
+  int64_t latent_dim_;
+  TrainerOptions options_;
+  torch::Device device_;
+  std::unique_ptr<torch::optim::Adam> optimizer_g_;
+  std::unique_ptr<torch::optim::Adam> optimizer_d_;
+  torch::Tensor ones_, zeros_;  // label buffers, reused while the batch size stays the same
+  torch::Tensor interval_sum_;  // [4] sums of StepStats since the last log line
+  int64_t interval_steps_ = 0;
+  int64_t step_ = 0;
+};
+
+}  // namespace gantrain

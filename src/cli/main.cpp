@@ -1,0 +1,257 @@
+// gantrain's command line: parse, build the config (defaults < file < --set < flags),
+// dispatch the subcommand, and turn every error into one line and an exit code.
+#include <malloc.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cxxopts.hpp>
+#include <iostream>
+#include <unistd.h>
+
+#include "gantrain/commands.h"
+#include "gantrain/error.h"
+#include "gantrain/io/run_dir.h"
+#include "gantrain/task.h"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void on_signal(int sig) {
+  // First Ctrl-C: finish the step and checkpoint. Second: leave now.
+  if (g_stop_signal != 0) _exit(128 + sig);
+  g_stop_signal = sig;
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Fixed glibc thresholds: with the dynamic defaults, the activation buffers of every step are
+// mmapped and unmapped again, re-faulting their pages (docs/performance.md).
+void tune_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+// Before argument parsing, so even a bad flag is reported in the same format.
+void setup_logging() {
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("gantrain", console);
+  logger->set_pattern("[%T] %^%v%$");
+  spdlog::set_default_logger(logger);
+}
+
+void set_log_level(const std::string& level) {
+  auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off")
+    throw gantrain::ConfigError("--log-level '" + level +
+                                "': expected one of: debug, info, warn, error, off");
+  spdlog::set_level(parsed);
+}
+
+void add_log_file(const std::string& path) {
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
+  file->set_pattern("[%Y-%m-%d %T] %v");
+  spdlog::default_logger()->sinks().push_back(file);
+}
+
+std::string usage_header() {
+  std::string text =
+      "gantrain " GANTRAIN_VERSION " - train small GANs (Goodfellow et al. 2014) with LibTorch\n\n"
+      "usage: gantrain [train] [options]        train (the default subcommand)\n"
+      "       gantrain sample --checkpoint RUN_DIR_OR_PT [--n 64] [--out grid.png]\n\n"
+      "tasks:\n";
+  for (const auto& t : gantrain::task_registry()) text += "  " + t.name + "  " + t.summary + "\n";
+  return text;
+}
+
+std::string keys_help(const gantrain::Config& defaults) {
+  std::string text = "\nconfig keys (--set key=value or YAML sections; defaults of task '" +
+                     defaults.task + "', see --task X --help for another):\n";
+  for (const auto& k : gantrain::describe_keys(defaults)) {
+    std::string left = "  " + k.key + " = " + (k.value.empty() ? "''" : k.value);
+    text += left + std::string(left.size() < 42 ? 42 - left.size() : 1, ' ') + k.help + "\n";
+  }
+  return text;
+}
+
+int run_train(int argc, char** argv) {
+  cxxopts::Options options("gantrain", usage_header());
+  options.custom_help("[train] [options]");
+  // clang-format off
+  options.add_options()
+    ("task", "task to train (sets its defaults): even-bits, mnist", cxxopts::value<std::string>())
+    ("c,config", "YAML config file (see configs/)", cxxopts::value<std::string>())
+    ("set", "override a config key: section.key=value (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("steps", "training steps (train.steps; clears train.epochs)", cxxopts::value<int64_t>())
+    ("epochs", "passes over the data (train.epochs; clears train.steps)", cxxopts::value<int64_t>())
+    ("batch-size", "samples per update (train.batch_size)", cxxopts::value<int64_t>())
+    ("lr", "Adam learning rate of both networks (train.lr_g, train.lr_d)", cxxopts::value<std::string>())
+    ("seed", "random seed (train.seed)", cxxopts::value<int64_t>())
+    ("device", "cpu, cuda, cuda:N or auto (train.device)", cxxopts::value<std::string>())
+    ("threads", "LibTorch threads, 0 = fast default (train.threads)", cxxopts::value<int64_t>())
+    ("data-dir", "directory of MNIST-format IDX files (data.dir)", cxxopts::value<std::string>())
+    ("dataset", "mnist or fashion-mnist (data.dataset)", cxxopts::value<std::string>())
+    ("o,out", "run directory (log.out), default runs/<task>-<time>", cxxopts::value<std::string>())
+    ("resume", "continue the run in this directory from its latest checkpoint", cxxopts::value<std::string>())
+    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
+    ("h,help", "this help, with every config key and its default")
+    ("version", "print the version");
+  // clang-format on
+  auto args = options.parse(argc, argv);
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
+                                "' (see gantrain --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  if (args.count("version")) {
+    std::cout << "gantrain " GANTRAIN_VERSION " (LibTorch " TORCH_VERSION ")\n";
+    return 0;
+  }
+
+  // Settings in precedence order; the task named last wins and picks the defaults.
+  std::vector<gantrain::Setting> settings;
+  if (args.count("config")) settings = gantrain::read_config_file(args["config"].as<std::string>());
+  if (args.count("set"))
+    for (const auto& s : args["set"].as<std::vector<std::string>>())
+      settings.push_back(gantrain::parse_set_argument(s));
+  auto flag = [&](const char* name, const std::string& key) {
+    if (!args.count(name)) return;
+    std::string value = args[name].as<std::string>();
+    settings.push_back({key, value, std::string("--") + name});
+  };
+  auto int_flag = [&](const char* name, const std::string& key) {
+    if (args.count(name))
+      settings.push_back({key, std::to_string(args[name].as<int64_t>()), std::string("--") + name});
+  };
+  flag("task", "task");
+  int_flag("steps", "train.steps");
+  if (args.count("steps")) settings.push_back({"train.epochs", "0", "--steps"});
+  int_flag("epochs", "train.epochs");
+  if (args.count("epochs")) settings.push_back({"train.steps", "0", "--epochs"});
+  int_flag("batch-size", "train.batch_size");
+  flag("lr", "train.lr_g");
+  flag("lr", "train.lr_d");
+  int_flag("seed", "train.seed");
+  flag("device", "train.device");
+  int_flag("threads", "train.threads");
+  flag("data-dir", "data.dir");
+  flag("dataset", "data.dataset");
+  flag("out", "log.out");
+
+  gantrain::TrainRequest request;
+  gantrain::Config& config = request.config;
+  if (args.count("resume")) {
+    const std::string dir = args["resume"].as<std::string>();
+    request.resume_checkpoint = gantrain::resolve_checkpoint(dir);
+    config = gantrain::checkpoint_config(request.resume_checkpoint);
+    for (const auto& s : settings)
+      if (s.key == "task" && s.value != config.task)
+        throw gantrain::ConfigError(s.origin + ": task '" + s.value + "' but " + dir +
+                                    " is a '" + config.task + "' run");
+    settings.push_back({"log.out", dir, "--resume"});
+  } else {
+    std::string task = "even-bits";
+    for (const auto& s : settings)
+      if (s.key == "task") task = s.value;
+    config = gantrain::default_config(task);
+  }
+  if (args.count("help")) {
+    std::cout << options.help() << keys_help(config);
+    return 0;
+  }
+  gantrain::apply_settings(config, settings);
+  gantrain::validate(config);
+  if (config.log.out.empty()) config.log.out = gantrain::default_run_root(config.task);
+
+  gantrain::create_run_dir(config.log.out);
+  add_log_file(gantrain::RunDir{config.log.out}.log_path());
+  install_signal_handlers();
+  request.should_stop = [] { return g_stop_signal != 0; };
+  gantrain::TrainResult result = gantrain::train(request);
+  if (result.stopped) {
+    spdlog::warn("interrupted after step {}; checkpoint written. Resume with: gantrain --resume {}",
+                 result.steps_done, result.run_dir);
+    return 128 + g_stop_signal;
+  }
+  return 0;
+}
+
+int run_sample(int argc, char** argv) {
+  // cxxopts reads one-letter names as short options; accept the documented --n too.
+  std::vector<std::string> rewritten(argv, argv + argc);
+  for (auto& arg : rewritten)
+    if (arg == "--n" || arg.rfind("--n=", 0) == 0) arg = "--num" + arg.substr(3);
+  std::vector<char*> pointers;
+  for (auto& arg : rewritten) pointers.push_back(arg.data());
+  argv = pointers.data();
+  cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
+  // clang-format off
+  options.add_options()
+    ("checkpoint", "checkpoint file or run directory (uses checkpoints/latest.pt)", cxxopts::value<std::string>())
+    ("n,num", "number of samples (also --n)", cxxopts::value<int64_t>()->default_value("64"))
+    ("nrow", "images per grid row", cxxopts::value<int64_t>()->default_value("8"))
+    ("seed", "noise seed", cxxopts::value<int64_t>()->default_value("0"))
+    ("o,out", "output PNG (image tasks); even-bits prints the integers when omitted", cxxopts::value<std::string>())
+    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("cpu"))
+    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
+    ("h,help", "this help");
+  // clang-format on
+  auto args = options.parse(argc, argv);
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
+                                "' (see gantrain sample --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  if (args.count("help")) {
+    std::cout << options.help();
+    return 0;
+  }
+  if (!args.count("checkpoint"))
+    throw gantrain::ConfigError("gantrain sample: --checkpoint RUN_DIR_OR_PT is required");
+  gantrain::SampleRequest request;
+  request.checkpoint = args["checkpoint"].as<std::string>();
+  request.n = args["num"].as<int64_t>();
+  request.nrow = args["nrow"].as<int64_t>();
+  request.seed = args["seed"].as<int64_t>();
+  request.device = args["device"].as<std::string>();
+  if (args.count("out")) request.out = args["out"].as<std::string>();
+  if (request.n < 1 || request.nrow < 1)
+    throw gantrain::ConfigError("gantrain sample: --n and --nrow must be >= 1");
+  std::string text = gantrain::sample(request);
+  if (!text.empty()) std::cout << text << "\n";
+  if (!request.out.empty()) spdlog::info("wrote {} samples to {}", request.n, request.out);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_allocator();
+  setup_logging();
+  std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "train";
+  const bool named = argc > 1 && argv[1][0] != '-';
+  try {
+    if (command == "train") return run_train(argc - named, argv + named);
+    if (command == "sample") return run_sample(argc - 1, argv + 1);
+    throw gantrain::ConfigError("unknown subcommand '" + command + "' (expected train or sample)");
+  } catch (const cxxopts::exceptions::exception& e) {
+    spdlog::error("error: {} (see gantrain --help)", e.what());
+    return kExitUsage;
+  } catch (const gantrain::ConfigError& e) {
+    spdlog::error("error: {}", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    spdlog::error("error: {}", what.substr(0, what.find('\n')));
+    return kExitRuntime;
+  }
+}

@@ -1,0 +1,239 @@
+#include "gantrain/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "gantrain/device.h"
+#include "gantrain/error.h"
+#include "gantrain/io/atomic_file.h"
+#include "gantrain/io/checkpoint.h"
+#include "gantrain/io/metrics_csv.h"
+#include "gantrain/io/run_dir.h"
+#include "gantrain/task.h"
+#include "gantrain/trainer.h"
+
+namespace gantrain {
+namespace {
+
+std::string read_config_from(torch::serialize::InputArchive& archive, const std::string& path) {
+  c10::IValue yaml;
+  if (!archive.try_read("config", yaml) || !yaml.isString())
+    throw Error(path + ": checkpoint has no config");
+  return yaml.toStringRef();
+}
+
+Config config_from_yaml(const std::string& yaml, const std::string& name) {
+  auto settings = read_config_text(yaml, name);
+  std::string task = "even-bits";
+  for (const auto& s : settings)
+    if (s.key == "task") task = s.value;
+  Config config = default_config(task);
+  apply_settings(config, settings);
+  return config;
+}
+
+std::string format_duration(double seconds) {
+  char text[32];
+  auto s = static_cast<long long>(seconds + 0.5);
+  if (s >= 3600)
+    std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s / 60 % 60);
+  else if (s >= 60)
+    std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(text, sizeof text, "%llds", s);
+  return text;
+}
+
+TrainerOptions trainer_options(const Config& c) {
+  TrainerOptions o;
+  o.lr_g = c.train.lr_g;
+  o.lr_d = c.train.lr_d;
+  o.beta1 = c.train.beta1;
+  o.beta2 = c.train.beta2;
+  o.d_steps = c.train.d_steps;
+  o.generator_first = c.train.order == "g-first";
+  o.noise = c.model.noise;
+  return o;
+}
+
+// Samples for metrics and grids come from their own generator so that looking at the
+// generator never changes the training run's random stream.
+torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, torch::Device device) {
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+  return sample_noise(model.noise, n, model.latent_dim, torch::kCPU, generator).to(device);
+}
+
+torch::Tensor generate(Mlp& generator, const torch::Tensor& noise) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = generator->is_training();
+  generator->eval();
+  torch::Tensor samples = generator->forward(noise);
+  generator->train(was_training);
+  return samples;
+}
+
+}  // namespace
+
+Config checkpoint_config(const std::string& path_or_run_dir) {
+  std::string path = resolve_checkpoint(path_or_run_dir);
+  auto archive = read_archive(path, torch::kCPU);
+  return config_from_yaml(read_config_from(archive, path), path + " (config)");
+}
+
+TrainResult train(const TrainRequest& request) {
+  const Config& config = request.config;
+  torch::Device device = resolve_device(config.train.device);
+  set_compute_threads(config.train.threads);
+  seed_everything(static_cast<uint64_t>(config.train.seed));
+
+  auto task = find_task(config.task).create(config);
+  auto data = task->make_data(device);
+  Trainer trainer(task->make_generator(), task->make_discriminator(), config.model.latent_dim,
+                  trainer_options(config), device);
+  const int64_t per_epoch = data->batches_per_epoch();
+  const int64_t total_steps = config.train.steps > 0
+                                  ? config.train.steps
+                                  : config.train.epochs * per_epoch / config.train.d_steps;
+  if (total_steps <= 0)
+    throw ConfigError("train.epochs = " + std::to_string(config.train.epochs) +
+                      " needs a data set with epochs; set train.steps instead");
+
+  torch::Tensor grid_noise =
+      fixed_noise(config.model, config.log.grid_samples, config.train.seed, device);
+  RunDir run = create_run_dir(config.log.out.empty() ? default_run_root(config.task) : config.log.out);
+  int64_t resumed_step = -1;
+  if (!request.resume_checkpoint.empty()) {
+    auto archive = read_archive(request.resume_checkpoint, device);
+    try {
+      torch::serialize::InputArchive data_state;
+      torch::Tensor cpu_rng, device_rng;
+      trainer.load(archive);
+      archive.read("data", data_state);
+      data->load(data_state);
+      archive.read("grid_noise", grid_noise);
+      archive.read("rng_cpu", cpu_rng);
+      set_generator_state(default_generator(torch::kCPU), cpu_rng);
+      if (!device.is_cpu()) {
+        archive.read("rng_device", device_rng);
+        set_generator_state(default_generator(device), device_rng.cpu());
+      }
+    } catch (const c10::Error& e) {
+      std::string why = e.what();
+      throw Error(request.resume_checkpoint + ": does not match this config: " +
+                  why.substr(0, why.find('\n')));
+    }
+    resumed_step = trainer.step();
+    spdlog::info("resumed from {} at step {}", request.resume_checkpoint, resumed_step);
+  }
+  write_file_atomic(run.config_path(), to_yaml(config));
+
+  std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake"};
+  for (const auto& name : task->metric_names()) columns.push_back(name);
+  columns.push_back("elapsed_s");
+  MetricsCsv csv(run.metrics_path(), columns, resumed_step < 0 ? 0 : resumed_step);
+
+  const torch::Tensor eval_noise =
+      fixed_noise(config.model, config.log.eval_samples, config.train.seed + 1, device);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const int64_t first_step = trainer.step();
+  const int step_width = static_cast<int>(std::to_string(total_steps).size());
+
+  FitHooks hooks;
+  hooks.log_every = config.log.every;
+  hooks.sample_every = config.log.sample_every;
+  hooks.checkpoint_every = config.log.checkpoint_every;
+  hooks.should_stop = request.should_stop;
+  hooks.on_log = [&](const LogPoint& p) {
+    const double seconds = elapsed();
+    const double steps_per_s = static_cast<double>(p.step - first_step) / std::max(seconds, 1e-9);
+    std::vector<Metric> metrics = task->metrics(generate(trainer.generator(), eval_noise));
+    std::string line = fmt::format("step {:>{}}/{}", p.step, step_width, p.total_steps);
+    if (per_epoch > 0) {
+      line = fmt::format("epoch {:>3}  ", p.epoch) + line +
+             fmt::format("  {:>6.0f} img/s", steps_per_s * config.train.batch_size * config.train.d_steps);
+    } else {
+      line += fmt::format("  {:>6.0f} steps/s", steps_per_s);
+    }
+    line += fmt::format("  ETA {:>6}  d_loss {:.3f}  g_loss {:.3f}  D(x) {:.2f}  D(G(z)) {:.2f}",
+                        format_duration((p.total_steps - p.step) / std::max(steps_per_s, 1e-9)),
+                        p.d_loss, p.g_loss, p.d_real, p.d_fake);
+    std::vector<double> row = {static_cast<double>(p.step), static_cast<double>(p.epoch),
+                               p.d_loss, p.g_loss, p.d_real, p.d_fake};
+    for (const auto& m : metrics) {
+      row.push_back(m.value);
+      if (!m.shown.empty()) line += "  " + m.shown;
+    }
+    row.push_back(seconds);
+    // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
+    torch::Tensor glimpse = grid_noise.narrow(0, 0, std::min<int64_t>(8, grid_noise.size(0)));
+    std::string text = task->samples_as_text(generate(trainer.generator(), glimpse));
+    if (!text.empty()) line += "  sample " + text.substr(0, text.size() - 1) + ", ...]";
+    spdlog::info(line);
+    csv.append(row);
+  };
+  hooks.on_sample = [&] {
+    task->write_samples(generate(trainer.generator(), grid_noise), config.log.grid_nrow,
+                        run.sample_path(trainer.step(), task->sample_extension()));
+  };
+  hooks.on_checkpoint = [&] {
+    torch::serialize::OutputArchive archive, data_state;
+    archive.write("format", c10::IValue(kCheckpointFormat));
+    archive.write("config", c10::IValue(to_yaml(config)));
+    trainer.save(archive);
+    data->save(data_state);
+    archive.write("data", data_state);
+    archive.write("rng_cpu", generator_state(default_generator(torch::kCPU)));
+    if (!device.is_cpu()) archive.write("rng_device", generator_state(default_generator(device)));
+    archive.write("grid_noise", grid_noise);
+    save_checkpoint(archive, run, trainer.step(), config.log.keep_checkpoints);
+  };
+
+  spdlog::info("{} on {}: {} steps, batch {}, run directory {}", config.task, device.str(),
+               total_steps, config.train.batch_size, run.root);
+  trainer.fit(*data, total_steps, hooks);
+
+  TrainResult result{run.root, trainer.step(), trainer.step() < total_steps};
+  if (result.stopped) return result;
+  std::vector<Metric> final_metrics = task->metrics(generate(trainer.generator(), eval_noise));
+  std::string summary;
+  for (const auto& m : final_metrics)
+    if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
+  spdlog::info("done: {} steps in {:.1f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
+               summary.empty() ? "" : "; over " + std::to_string(config.log.eval_samples) +
+                                          " samples: ",
+               summary, run.latest_checkpoint());
+  return result;
+}
+
+std::string sample(const SampleRequest& request) {
+  torch::Device device = resolve_device(request.device);
+  std::string path = resolve_checkpoint(request.checkpoint);
+  auto archive = read_archive(path, device);
+  Config config = config_from_yaml(read_config_from(archive, path), path + " (config)");
+  auto task = find_task(config.task).create(config);
+  Mlp generator = task->make_generator();
+  try {
+    torch::serialize::InputArchive g;
+    archive.read("generator", g);
+    generator->load(g);
+  } catch (const c10::Error& e) {
+    std::string why = e.what();
+    throw Error(path + ": generator does not load: " + why.substr(0, why.find('\n')));
+  }
+  generator->to(device);
+  torch::Tensor samples =
+      generate(generator, fixed_noise(config.model, request.n, request.seed, device));
+  if (task->sample_extension() == "txt" && request.out.empty())
+    return task->samples_as_text(samples);
+  if (request.out.empty())
+    throw ConfigError("gantrain sample: --out FILE is required for task '" + config.task + "'");
+  task->write_samples(samples, request.nrow, request.out);
+  return "";
+}
+
+}  // namespace gantrain

@@ -1,0 +1,402 @@
+#include "gantrain/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <sstream>
+
+#include "gantrain/error.h"
+
+namespace gantrain {
+namespace {
+
+// One entry of the key table: how to set a key from text and how to print it back.
+struct KeySpec {
+  std::string key;
+  std::string help;
+  std::function<void(Config&, const std::string&)> set;  // throws std::string (the expectation)
+  std::function<std::string(const Config&)> get;
+};
+
+std::string format_double(double v) {
+  // Shortest text that reads back to the same double, so to_yaml round-trips exactly.
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::ostringstream s;
+    s.precision(precision);
+    s << v;
+    if (std::strtod(s.str().c_str(), nullptr) == v) return s.str();
+  }
+  return std::to_string(v);
+}
+
+int64_t parse_int(const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    throw std::string("an integer");
+  return v;
+}
+
+double parse_double(const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+    throw std::string("a finite number");
+  return v;
+}
+
+std::vector<int64_t> parse_int_list(const std::string& text) {
+  std::vector<int64_t> out;
+  if (text.empty() || text == "[]") return out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    item.erase(0, item.find_first_not_of(" ["));
+    item.erase(item.find_last_not_of(" ]") + 1);
+    try {
+      out.push_back(parse_int(item));
+    } catch (const std::string&) {
+      throw std::string("a list of integers such as [256, 512]");
+    }
+  }
+  return out;
+}
+
+std::string format_int_list(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+// Field accessors: `section` selects the sub-struct, `member` the field in it.
+template <class Section, class T>
+KeySpec field(std::string key, std::string help, Section Config::*section, T Section::*member,
+              std::function<bool(const T&)> ok, std::string expected,
+              std::function<T(const std::string&)> parse,
+              std::function<std::string(const T&)> print) {
+  KeySpec spec;
+  spec.key = std::move(key);
+  spec.help = std::move(help);
+  spec.set = [=](Config& c, const std::string& text) {
+    T value;
+    try {
+      value = parse(text);
+    } catch (const std::string& what) {
+      throw expected.empty() ? what : expected;  // the full expectation, range included
+    }
+    if (!ok(value)) throw expected;
+    c.*section.*member = value;
+  };
+  spec.get = [=](const Config& c) { return print(c.*section.*member); };
+  return spec;
+}
+
+template <class Section>
+KeySpec int_key(std::string key, std::string help, Section Config::*s, int64_t Section::*m,
+                int64_t min) {
+  return field<Section, int64_t>(
+      std::move(key), std::move(help), s, m, [min](const int64_t& v) { return v >= min; },
+      "an integer >= " + std::to_string(min), parse_int,
+      [](const int64_t& v) { return std::to_string(v); });
+}
+
+template <class Section>
+KeySpec real_key(std::string key, std::string help, Section Config::*s, double Section::*m,
+                 double lo, double hi, bool lo_open, bool hi_open) {
+  std::string expected = "a number in " + std::string(lo_open ? "(" : "[") + format_double(lo) +
+                         ", " + (std::isinf(hi) ? "inf" : format_double(hi)) +
+                         (hi_open ? ")" : "]");
+  return field<Section, double>(
+      std::move(key), std::move(help), s, m,
+      [=](const double& v) {
+        return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+      },
+      expected, parse_double, format_double);
+}
+
+template <class Section>
+KeySpec choice_key(std::string key, std::string help, Section Config::*s,
+                   std::string Section::*m, std::vector<std::string> choices) {
+  std::string expected = "one of:";
+  for (const auto& c : choices) expected += " " + c;
+  return field<Section, std::string>(
+      std::move(key), std::move(help), s, m,
+      [choices](const std::string& v) {
+        return std::find(choices.begin(), choices.end(), v) != choices.end();
+      },
+      expected, [](const std::string& t) { return t; }, [](const std::string& v) { return v; });
+}
+
+template <class Section>
+KeySpec text_key(std::string key, std::string help, Section Config::*s, std::string Section::*m) {
+  return field<Section, std::string>(
+      std::move(key), std::move(help), s, m, [](const std::string&) { return true; }, "",
+      [](const std::string& t) { return t; }, [](const std::string& v) { return v; });
+}
+
+template <class Section>
+KeySpec widths_key(std::string key, std::string help, Section Config::*s,
+                   std::vector<int64_t> Section::*m) {
+  return field<Section, std::vector<int64_t>>(
+      std::move(key), std::move(help), s, m,
+      [](const std::vector<int64_t>& v) {
+        return std::all_of(v.begin(), v.end(), [](int64_t w) { return w >= 1; });
+      },
+      "a list of widths >= 1 such as [256, 512] ([] for none)", parse_int_list, format_int_list);
+}
+
+const std::vector<KeySpec>& key_table() {
+  using C = Config;
+  static const std::vector<KeySpec> table = [] {
+    std::vector<KeySpec> t;
+    KeySpec task;
+    task.key = "task";
+    task.help = "what to train: even-bits or mnist";
+    task.set = [](C& c, const std::string& v) {
+      if (v.empty()) throw std::string("a task name");
+      c.task = v;
+    };
+    task.get = [](const C& c) { return c.task; };
+    t.push_back(task);
+
+    t.push_back(int_key("model.latent_dim", "noise vector length", &C::model,
+                        &ModelConfig::latent_dim, 1));
+    t.push_back(choice_key("model.noise", "noise distribution", &C::model, &ModelConfig::noise,
+                           {"bits", "gaussian", "uniform"}));
+    t.push_back(widths_key("model.g_hidden", "generator hidden widths", &C::model,
+                           &ModelConfig::g_hidden));
+    t.push_back(widths_key("model.d_hidden", "discriminator hidden widths", &C::model,
+                           &ModelConfig::d_hidden));
+    t.push_back(choice_key("model.activation", "hidden-layer activation", &C::model,
+                           &ModelConfig::activation, {"leaky_relu", "relu", "tanh"}));
+    t.push_back(real_key("model.leaky_slope", "negative slope of leaky_relu", &C::model,
+                         &ModelConfig::leaky_slope, 0.0, 1.0, false, true));
+    t.push_back(real_key("model.dropout", "discriminator dropout after each hidden layer",
+                         &C::model, &ModelConfig::dropout, 0.0, 1.0, false, true));
+
+    t.push_back(choice_key("data.dataset", "mnist or fashion-mnist (sets the default data.dir)",
+                           &C::data, &DataConfig::dataset, {"mnist", "fashion-mnist"}));
+    t.push_back(text_key("data.dir", "directory of IDX files; empty: $GANTRAIN_DATA or the "
+                         "dataset's default", &C::data, &DataConfig::dir));
+    t.push_back(int_key("data.limit", "use only the first N training images; 0 = all", &C::data,
+                        &DataConfig::limit, 0));
+
+    t.push_back(int_key("train.steps", "training steps (generator updates); wins over epochs when > 0",
+                        &C::train, &TrainConfig::steps, 0));
+    t.push_back(int_key("train.epochs", "passes over the data, used when steps = 0", &C::train,
+                        &TrainConfig::epochs, 0));
+    t.push_back(int_key("train.batch_size", "samples per update", &C::train,
+                        &TrainConfig::batch_size, 1));
+    t.push_back(real_key("train.lr_g", "generator Adam learning rate", &C::train,
+                         &TrainConfig::lr_g, 0.0, 1.0, true, false));
+    t.push_back(real_key("train.lr_d", "discriminator Adam learning rate", &C::train,
+                         &TrainConfig::lr_d, 0.0, 1.0, true, false));
+    t.push_back(real_key("train.beta1", "Adam beta1", &C::train, &TrainConfig::beta1, 0.0, 1.0,
+                         false, true));
+    t.push_back(real_key("train.beta2", "Adam beta2", &C::train, &TrainConfig::beta2, 0.0, 1.0,
+                         false, true));
+    t.push_back(int_key("train.d_steps", "discriminator updates per generator update (k)",
+                        &C::train, &TrainConfig::d_steps, 1));
+    t.push_back(choice_key("train.order", "g-first (the even-bits toy) or d-first (the paper)",
+                           &C::train, &TrainConfig::order, {"g-first", "d-first"}));
+    t.push_back(int_key("train.seed", "seed of every random draw", &C::train, &TrainConfig::seed,
+                        0));
+    t.push_back(field<TrainConfig, std::string>(
+        "train.device", "cpu, cuda, cuda:N or auto (CUDA when present)", &C::train,
+        &TrainConfig::device,
+        [](const std::string& v) {
+          static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]+");
+          return std::regex_match(v, pattern);
+        },
+        "cpu, cuda, cuda:N or auto", [](const std::string& text) { return text; },
+        [](const std::string& v) { return v; }));
+    t.push_back(int_key("train.threads", "LibTorch intra-op threads; 0 = fast default (1)",
+                        &C::train, &TrainConfig::threads, 0));
+
+    t.push_back(text_key("log.out", "run directory; empty = runs/<task>-<timestamp>", &C::log,
+                         &LogConfig::out));
+    t.push_back(int_key("log.every", "steps between progress lines and metrics.csv rows",
+                        &C::log, &LogConfig::every, 1));
+    t.push_back(int_key("log.sample_every", "steps between sample grids; 0 = at the end only",
+                        &C::log, &LogConfig::sample_every, 0));
+    t.push_back(int_key("log.checkpoint_every", "steps between checkpoints; 0 = at the end only",
+                        &C::log, &LogConfig::checkpoint_every, 0));
+    t.push_back(int_key("log.keep_checkpoints", "step_N.pt files kept; 0 = all", &C::log,
+                        &LogConfig::keep_checkpoints, 0));
+    t.push_back(int_key("log.grid_samples", "images in a sample grid", &C::log,
+                        &LogConfig::grid_samples, 1));
+    t.push_back(int_key("log.grid_nrow", "images per sample-grid row", &C::log,
+                        &LogConfig::grid_nrow, 1));
+    t.push_back(int_key("log.eval_samples", "samples behind the end-of-run summary", &C::log,
+                        &LogConfig::eval_samples, 1));
+    return t;
+  }();
+  return table;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string did_you_mean(const std::string& key) {
+  const KeySpec* best = nullptr;
+  size_t best_distance = 0;
+  for (const auto& spec : key_table()) {
+    // Compare the part after the section too, so "lerning_rate" finds a key in any section.
+    size_t d = edit_distance(key, spec.key);
+    auto dot = spec.key.find('.');
+    if (dot != std::string::npos) d = std::min(d, edit_distance(key, spec.key.substr(dot + 1)));
+    if (!best || d < best_distance) best = &spec, best_distance = d;
+  }
+  if (best && best_distance <= std::max<size_t>(3, key.size() / 3))
+    return " (did you mean '" + best->key + "'?)";
+  return " (see gantrain --help for the keys)";
+}
+
+std::string where(const std::string& name, const YAML::Mark& mark) {
+  if (mark.is_null()) return name;
+  return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+std::string scalar_text(const YAML::Node& node, const std::string& key, const std::string& at) {
+  if (node.IsScalar()) return node.Scalar();
+  if (node.IsNull()) throw ConfigError(at + ": key '" + key + "' has no value");
+  if (node.IsSequence()) {
+    std::string joined;
+    for (const auto& item : node) {
+      if (!item.IsScalar())
+        throw ConfigError(at + ": key '" + key + "': expected a list of numbers");
+      joined += (joined.empty() ? "" : ",") + item.Scalar();
+    }
+    return joined.empty() ? "[]" : joined;
+  }
+  throw ConfigError(at + ": key '" + key + "' expects a value, got a mapping");
+}
+
+}  // namespace
+
+std::vector<Setting> read_config_text(const std::string& yaml, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(where(name, e.mark) + ": YAML syntax error: " + e.msg);
+  }
+  std::vector<Setting> out;
+  if (root.IsNull()) return out;
+  if (!root.IsMap())
+    throw ConfigError(where(name, root.Mark()) + ": expected a mapping of sections and keys");
+  for (const auto& entry : root) {
+    const std::string section = entry.first.Scalar();
+    const YAML::Node& value = entry.second;
+    if (value.IsMap()) {
+      for (const auto& item : value) {
+        std::string key = section + "." + item.first.Scalar();
+        std::string at = where(name, item.first.Mark());
+        out.push_back({key, scalar_text(item.second, key, at), at});
+      }
+    } else {
+      std::string at = where(name, entry.first.Mark());
+      out.push_back({section, scalar_text(value, section, at), at});
+    }
+  }
+  return out;
+}
+
+std::vector<Setting> read_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return read_config_text(text.str(), path);
+}
+
+Setting parse_set_argument(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set '" + text + "': expected section.key=value, e.g. train.steps=1000");
+  return {text.substr(0, eq), text.substr(eq + 1), "--set"};
+}
+
+void apply_setting(Config& config, const Setting& setting) {
+  const auto& table = key_table();
+  auto spec = std::find_if(table.begin(), table.end(),
+                           [&](const KeySpec& s) { return s.key == setting.key; });
+  if (spec == table.end())
+    throw ConfigError(setting.origin + ": unknown key '" + setting.key + "'" +
+                      did_you_mean(setting.key));
+  try {
+    spec->set(config, setting.value);
+  } catch (const std::string& expected) {
+    throw ConfigError(setting.origin + ": " + setting.key + " = '" + setting.value +
+                      "': expected " + expected);
+  }
+}
+
+void apply_settings(Config& config, const std::vector<Setting>& settings) {
+  for (const auto& s : settings) apply_setting(config, s);
+}
+
+void validate(const Config& config) {
+  const auto& t = config.train;
+  if (t.steps == 0 && t.epochs == 0)
+    throw ConfigError("train.steps and train.epochs are both 0: set one of them");
+  if (config.log.grid_nrow > config.log.grid_samples)
+    throw ConfigError("log.grid_nrow = " + std::to_string(config.log.grid_nrow) +
+                      ": expected at most log.grid_samples = " +
+                      std::to_string(config.log.grid_samples));
+}
+
+std::string to_yaml(const Config& config) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string open_section;
+  for (const auto& spec : key_table()) {
+    auto dot = spec.key.find('.');
+    std::string section = dot == std::string::npos ? "" : spec.key.substr(0, dot);
+    if (section != open_section) {
+      if (!open_section.empty()) out << YAML::EndMap;
+      if (!section.empty()) out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+      open_section = section;
+    }
+    std::string name = dot == std::string::npos ? spec.key : spec.key.substr(dot + 1);
+    out << YAML::Comment(spec.help);
+    out << YAML::Key << name << YAML::Value;
+    std::string value = spec.get(config);
+    if (!value.empty() && value.front() == '[') {
+      // Lists go out as YAML flow sequences.
+      out << YAML::Flow << YAML::BeginSeq;
+      for (int64_t w : parse_int_list(value)) out << w;
+      out << YAML::EndSeq;
+    } else {
+      out << value;
+    }
+  }
+  if (!open_section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::vector<KeyInfo> describe_keys(const Config& config) {
+  std::vector<KeyInfo> out;
+  for (const auto& spec : key_table()) out.push_back({spec.key, spec.help, spec.get(config)});
+  return out;
+}
+
+}  // namespace gantrain

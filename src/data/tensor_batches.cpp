@@ -1,0 +1,44 @@
+#include "gantrain/data/batch_source.h"
+
+namespace gantrain {
+
+TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size)
+    : data_(std::move(data)), batch_size_(batch_size) {
+  TORCH_CHECK(data_.dim() == 2 && data_.scalar_type() == torch::kByte,
+              "TensorBatches: expected [N, D] uint8 data, got ", data_.sizes());
+  TORCH_CHECK(batch_size_ >= 1 && batch_size_ <= data_.size(0), "TensorBatches: batch size ",
+              batch_size_, " must be in [1, ", data_.size(0), "]");
+}
+
+torch::Tensor TensorBatches::next_batch() {
+  if (!order_.defined() || position_ + batch_size_ > data_.size(0)) {
+    order_ = torch::randperm(data_.size(0), torch::TensorOptions().device(data_.device()));
+    position_ = 0;
+    ++epoch_;
+  }
+  torch::Tensor index = order_.narrow(0, position_, batch_size_);
+  position_ += batch_size_;
+  // uint8 [0, 255] -> float [-1, 1]; only the batch is ever converted.
+  return data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);
+}
+
+void TensorBatches::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("epoch", torch::tensor(epoch_));
+  archive.write("position", torch::tensor(position_));
+  if (order_.defined()) archive.write("order", order_);
+}
+
+void TensorBatches::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor epoch, position, order;
+  archive.read("epoch", epoch);
+  archive.read("position", position);
+  epoch_ = epoch.item<int64_t>();
+  position_ = position.item<int64_t>();
+  if (archive.try_read("order", order)) {
+    TORCH_CHECK(order.numel() == data_.size(0), "checkpoint's data order has ", order.numel(),
+                " entries but the data set has ", data_.size(0), " images");
+    order_ = order.to(data_.device());
+  }
+}
+
+}  // namespace gantrain

@@ -1,0 +1,63 @@
+#include "gantrain/device.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <dlfcn.h>
+
+#include <mutex>
+
+#include "gantrain/error.h"
+
+namespace gantrain {
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  // hasCUDART() is a build-time fact; device_count() what the driver sees now.
+  const bool built_with_cuda = at::detail::getCUDAHooks().hasCUDART();
+  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+  if (name == "auto") return gpus > 0 ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (!built_with_cuda)
+    throw Error("device '" + name +
+                "': this LibTorch build has no CUDA support (use --device cpu, or build "
+                "against a CUDA LibTorch with -DCMAKE_PREFIX_PATH)");
+  if (gpus == 0)
+    throw Error("device '" + name +
+                "': LibTorch has CUDA but no GPU is visible (check nvidia-smi and "
+                "CUDA_VISIBLE_DEVICES)");
+  int64_t index = name == "cuda" ? 0 : std::stoll(name.substr(5));
+  if (index >= gpus)
+    throw Error("device '" + name + "': only " + std::to_string(gpus) +
+                " GPU(s) visible, indices 0.." + std::to_string(gpus - 1));
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+void set_compute_threads(int64_t threads) {
+  const int n = threads > 0 ? static_cast<int>(threads) : 1;
+  at::set_num_threads(n);
+  // LibTorch does not forward its thread count to OpenBLAS; upstream builds use MKL instead,
+  // where the symbol is absent and this is a no-op.
+  if (threads > 0) {
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      set(n);
+  }
+}
+
+void seed_everything(uint64_t seed) { torch::manual_seed(seed); }
+
+at::Generator default_generator(torch::Device device) {
+  if (device.is_cpu()) return at::detail::getDefaultCPUGenerator();
+  return at::globalContext().defaultGenerator(device);
+}
+
+torch::Tensor generator_state(at::Generator generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(at::Generator generator, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+}  // namespace gantrain

@@ -1,0 +1,56 @@
+#include "gantrain/io/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "gantrain/error.h"
+
+namespace gantrain {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// fsync by path: std::ofstream exposes no descriptor.
+void sync_path(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0) throw Error(path + ": cannot open to sync: " + errno_text());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(path + ": fsync failed: " + errno_text());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  const std::string tmp = path + ".tmp";
+  try {
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) throw Error(tmp + ": cannot open for writing: " + errno_text());
+      fill(out);
+      out.flush();
+      if (!out) throw Error(tmp + ": write failed (disk full?)");
+    }
+    sync_path(tmp, O_RDONLY);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw Error(path + ": cannot rename " + tmp + " over it: " + errno_text());
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  // Make the rename itself durable.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  sync_path(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY);
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  write_file_atomic(path, [&](std::ostream& out) { out.write(bytes.data(), bytes.size()); });
+}
+
+}  // namespace gantrain

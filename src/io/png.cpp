@@ -1,0 +1,69 @@
+#include "gantrain/io/png.h"
+
+// Debian's libstb ships the compiled implementation (-lstb), so no STB_IMAGE_WRITE_IMPLEMENTATION.
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "gantrain/error.h"
+#include "gantrain/io/atomic_file.h"
+
+namespace gantrain {
+namespace {
+
+uint8_t to_byte(float v) {
+  const float x = (v + 1.0f) / 2.0f * 255.0f;
+  if (!(x > 0.0f)) return 0;  // also maps NaN to black
+  return static_cast<uint8_t>(std::lround(std::min(x, 255.0f)));
+}
+
+void append_bytes(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+}  // namespace
+
+Image make_grid(const float* images, int64_t n, int64_t channels, int64_t h, int64_t w, int64_t nrow,
+                int64_t pad) {
+  if (images == nullptr) throw Error("make_grid: images is null");
+  if (n < 1 || nrow < 1 || h < 1 || w < 1 || pad < 0 || (channels != 1 && channels != 3))
+    throw Error("make_grid: bad arguments n=" + std::to_string(n) + " channels=" + std::to_string(channels) +
+                " h=" + std::to_string(h) + " w=" + std::to_string(w) + " nrow=" + std::to_string(nrow) +
+                " pad=" + std::to_string(pad) + ", expected n, nrow, h, w >= 1, pad >= 0, channels 1 or 3");
+  const int64_t cols = std::min(nrow, n), rows = (n + nrow - 1) / nrow;
+  Image grid;
+  grid.width = cols * w + (cols + 1) * pad;
+  grid.height = rows * h + (rows + 1) * pad;
+  grid.channels = channels;
+  grid.pixels.assign(static_cast<size_t>(grid.width * grid.height * channels), 0);
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t x0 = pad + (k % nrow) * (w + pad), y0 = pad + (k / nrow) * (h + pad);
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* plane = images + (k * channels + c) * h * w;
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x)
+          grid.pixels[static_cast<size_t>(((y0 + y) * grid.width + x0 + x) * channels + c)] =
+              to_byte(plane[y * w + x]);
+    }
+  }
+  return grid;
+}
+
+void write_png(const std::string& path, const Image& image) {
+  const int64_t c = image.channels;
+  if (image.width < 1 || image.height < 1 || c < 1 || c > 4 || image.width > INT_MAX / c ||
+      image.height > INT_MAX ||
+      image.pixels.size() != static_cast<size_t>(image.width) * static_cast<size_t>(image.height * c))
+    throw Error(path + ": cannot write PNG: bad image " + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + "x" + std::to_string(c) + " with " +
+                std::to_string(image.pixels.size()) + " bytes, expected width*height*channels bytes, channels 1-4");
+  std::string png;
+  const int w = static_cast<int>(image.width), h = static_cast<int>(image.height), comp = static_cast<int>(c);
+  if (stbi_write_png_to_func(append_bytes, &png, w, h, comp, image.pixels.data(), w * comp) == 0)
+    throw Error(path + ": PNG encoding failed");
+  write_file_atomic(path, png);
+}
+
+}  // namespace gantrain

@@ -1,0 +1,63 @@
+#include "gantrain/io/run_dir.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "gantrain/error.h"
+
+namespace fs = std::filesystem;
+
+namespace gantrain {
+namespace {
+
+std::string step_name(int64_t step, const std::string& extension) {
+  char name[64];
+  std::snprintf(name, sizeof name, "step_%06lld.%s", static_cast<long long>(step), extension.c_str());
+  return name;
+}
+
+}  // namespace
+
+std::string RunDir::checkpoint_path(int64_t step) const {
+  return checkpoints_dir() + "/" + step_name(step, "pt");
+}
+
+std::string RunDir::sample_path(int64_t step, const std::string& extension) const {
+  return root + "/samples/" + step_name(step, extension);
+}
+
+std::string default_run_root(const std::string& task) {
+  std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + task + "-" + stamp;
+}
+
+RunDir create_run_dir(const std::string& root) {
+  RunDir run{root};
+  std::error_code ec;
+  for (const std::string& dir : {root, root + "/samples", run.checkpoints_dir()}) {
+    fs::create_directories(dir, ec);
+    if (ec) throw Error(dir + ": cannot create the run directory: " + ec.message());
+  }
+  if (::access(root.c_str(), W_OK) != 0)
+    throw Error(root + ": the run directory is not writable");
+  return run;
+}
+
+std::string resolve_checkpoint(const std::string& path_or_run_dir) {
+  std::error_code ec;
+  if (fs::is_directory(path_or_run_dir, ec)) {
+    std::string latest = RunDir{path_or_run_dir}.latest_checkpoint();
+    if (!fs::exists(latest, ec))
+      throw Error(path_or_run_dir + ": no checkpoints/latest.pt in this run directory");
+    return latest;
+  }
+  if (!fs::exists(path_or_run_dir, ec)) throw Error(path_or_run_dir + ": checkpoint not found");
+  return path_or_run_dir;
+}
+
+}  // namespace gantrain

@@ -1,0 +1,67 @@
+#include "gantrain/models/mlp.h"
+
+#include "gantrain/error.h"
+
+namespace gantrain {
+
+MlpImpl::MlpImpl(MlpOptions options) : options_(std::move(options)) {
+  TORCH_CHECK(options_.in > 0 && options_.out > 0, "Mlp: in and out must be positive");
+  int64_t width = options_.in;
+  int index = 0;
+  for (int64_t hidden : options_.hidden) {
+    layers_->push_back("fc" + std::to_string(index++), torch::nn::Linear(width, hidden));
+    if (options_.activation == "leaky_relu") {
+      layers_->push_back(torch::nn::LeakyReLU(
+          torch::nn::LeakyReLUOptions().negative_slope(options_.leaky_slope)));
+    } else if (options_.activation == "relu") {
+      layers_->push_back(torch::nn::ReLU());
+    } else {
+      layers_->push_back(torch::nn::Tanh());
+    }
+    if (options_.dropout > 0) layers_->push_back(torch::nn::Dropout(options_.dropout));
+    width = hidden;
+  }
+  layers_->push_back("fc" + std::to_string(index), torch::nn::Linear(width, options_.out));
+  if (options_.output == "sigmoid") layers_->push_back(torch::nn::Sigmoid());
+  if (options_.output == "tanh") layers_->push_back(torch::nn::Tanh());
+  register_module("layers", layers_);
+}
+
+torch::Tensor MlpImpl::forward(torch::Tensor x) {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == options_.in, "Mlp: expected [N, ", options_.in,
+              "] input, got ", x.sizes());
+  return layers_->forward(x);
+}
+
+Mlp make_generator(const ModelConfig& model, int64_t data_dim, const std::string& output) {
+  MlpOptions o;
+  o.in = model.latent_dim;
+  o.hidden = model.g_hidden;
+  o.out = data_dim;
+  o.activation = model.activation;
+  o.leaky_slope = model.leaky_slope;
+  o.output = output;
+  return Mlp(o);
+}
+
+Mlp make_discriminator(const ModelConfig& model, int64_t data_dim) {
+  MlpOptions o;
+  o.in = data_dim;
+  o.hidden = model.d_hidden;
+  o.out = 1;
+  o.activation = model.activation;
+  o.leaky_slope = model.leaky_slope;
+  o.dropout = model.dropout;
+  return Mlp(o);
+}
+
+torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
+                           torch::Device device, c10::optional<at::Generator> generator) {
+  auto options = torch::TensorOptions().device(device).dtype(torch::kFloat);
+  if (kind == "bits") return at::randint(0, 2, {n, latent_dim}, generator, options);
+  if (kind == "gaussian") return at::randn({n, latent_dim}, generator, options);
+  if (kind == "uniform") return at::rand({n, latent_dim}, generator, options) * 2 - 1;
+  throw ConfigError("model.noise = '" + kind + "': expected bits, gaussian or uniform");
+}
+
+}  // namespace gantrain

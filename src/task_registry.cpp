@@ -1,0 +1,30 @@
+#include "gantrain/error.h"
+#include "gantrain/task.h"
+#include "tasks/tasks.h"
+
+namespace gantrain {
+
+const std::vector<TaskEntry>& task_registry() {
+  // An explicit list: static self-registration is dropped by the linker from static libraries.
+  static const std::vector<TaskEntry> tasks = {detail::even_bits_task(), detail::mnist_task()};
+  return tasks;
+}
+
+const TaskEntry& find_task(const std::string& name) {
+  std::string known;
+  for (const auto& entry : task_registry()) {
+    if (entry.name == name) return entry;
+    known += (known.empty() ? "" : ", ") + entry.name;
+  }
+  throw ConfigError("unknown task '" + name + "' (expected one of: " + known + ")");
+}
+
+Config default_config(const std::string& task) {
+  Config config;
+  const TaskEntry& entry = find_task(task);
+  config.task = entry.name;
+  entry.set_defaults(config);
+  return config;
+}
+
+}  // namespace gantrain

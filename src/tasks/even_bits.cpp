@@ -1,0 +1,81 @@
+// The classic toy: learn to emit even integers in [0, 128) as 7-bit vectors.
+#include <sstream>
+
+#include "gantrain/data/bits.h"
+#include "gantrain/io/atomic_file.h"
+#include "gantrain/metrics/even_bits_metrics.h"
+#include "tasks/tasks.h"
+
+namespace gantrain::detail {
+namespace {
+
+constexpr int64_t kBits = 7;
+
+// Endless stream of uniformly random even integers, encoded as bits.
+class EvenIntegers : public BatchSource {
+ public:
+  EvenIntegers(int64_t batch_size, torch::Device device) : batch_size_(batch_size), device_(device) {}
+  torch::Tensor next_batch() override {
+    auto options = torch::TensorOptions().dtype(torch::kLong).device(device_);
+    return to_bits(torch::randint(0, 1 << (kBits - 1), {batch_size_}, options) * 2, kBits);
+  }
+  int64_t epoch() const override { return 1; }
+  int64_t batches_per_epoch() const override { return 0; }
+  // Stateless: the global RNG state in the checkpoint is its whole position.
+  void save(torch::serialize::OutputArchive&) const override {}
+  void load(torch::serialize::InputArchive&) override {}
+
+ private:
+  int64_t batch_size_;
+  torch::Device device_;
+};
+
+class EvenBits : public Task {
+ public:
+  explicit EvenBits(const Config& config) : config_(config) {}
+  int64_t data_dim() const override { return kBits; }
+  Mlp make_generator() const override { return gantrain::make_generator(config_.model, kBits, "sigmoid"); }
+  Mlp make_discriminator() const override { return gantrain::make_discriminator(config_.model, kBits); }
+  std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
+    return std::make_unique<EvenIntegers>(config_.train.batch_size, device);
+  }
+  std::vector<std::string> metric_names() const override {
+    return {"even_fraction", "distinct", "distinct_even"};
+  }
+  std::vector<Metric> metrics(const torch::Tensor& samples) const override {
+    EvenBitsStats s = even_bits_stats(from_bits(samples));
+    char even[32];
+    std::snprintf(even, sizeof even, "even %.1f%%", 100 * s.even_fraction);
+    return {{"even_fraction", s.even_fraction, even},
+            {"distinct", static_cast<double>(s.distinct), "distinct " + std::to_string(s.distinct)},
+            {"distinct_even", static_cast<double>(s.distinct_even), ""}};
+  }
+  std::string samples_as_text(const torch::Tensor& samples) const override {
+    torch::Tensor integers = from_bits(samples).cpu();
+    std::ostringstream out;
+    out << '[';
+    for (int64_t i = 0; i < integers.size(0); ++i) out << (i ? ", " : "") << integers[i].item<int64_t>();
+    out << ']';
+    return out.str();
+  }
+  std::string sample_extension() const override { return "txt"; }
+  void write_samples(const torch::Tensor& samples, int64_t, const std::string& path) const override {
+    write_file_atomic(path, samples_as_text(samples) + "\n");
+  }
+
+ private:
+  Config config_;
+};
+
+}  // namespace
+
+TaskEntry even_bits_task() {
+  TaskEntry entry;
+  entry.name = "even-bits";
+  entry.summary = "the classic toy: 7-bit integers, learn to emit only even numbers";
+  entry.set_defaults = [](Config&) {};  // Config{}'s initializers are this task's defaults
+  entry.create = [](const Config& c) { return std::make_unique<EvenBits>(c); };
+  return entry;
+}
+
+}  // namespace gantrain::detail

@@ -1,0 +1,97 @@
+// MLP GAN on 28x28 MNIST-format digits (MNIST, Fashion-MNIST), images in [-1, 1].
+#include <cstdlib>
+#include <filesystem>
+
+#include "gantrain/data/idx.h"
+#include "gantrain/error.h"
+#include "gantrain/io/png.h"
+#include "tasks/tasks.h"
+
+namespace gantrain::detail {
+namespace {
+
+constexpr int64_t kSide = 28;
+constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+
+std::string data_directory(const DataConfig& data) {
+  if (!data.dir.empty()) return data.dir;
+  if (data.dataset == "fashion-mnist") return kFashionDir;
+  const char* env = std::getenv("GANTRAIN_DATA");
+  return env && *env ? env : "data/mnist";
+}
+
+class Mnist : public Task {
+ public:
+  explicit Mnist(const Config& config) : config_(config) {}
+  int64_t data_dim() const override { return kSide * kSide; }
+  Mlp make_generator() const override {
+    return gantrain::make_generator(config_.model, data_dim(), "tanh");
+  }
+  Mlp make_discriminator() const override {
+    return gantrain::make_discriminator(config_.model, data_dim());
+  }
+
+  std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
+    const std::string dir = data_directory(config_.data);
+    if (!std::filesystem::is_directory(dir))
+      throw Error(dir + ": data directory not found. Get MNIST with scripts/get_mnist.sh " + dir +
+                  ", or Fashion-MNIST from Debian (apt-get install dataset-fashion-mnist) and "
+                  "pass --dataset fashion-mnist");
+    MnistSplit train = load_mnist_split(dir, "train");
+    const auto& dims = train.images.dims;
+    if (dims[1] != kSide || dims[2] != kSide)
+      throw Error(dir + ": images are " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
+                  ", this task expects 28x28");
+    int64_t n = dims[0];
+    if (config_.data.limit > 0) n = std::min(n, config_.data.limit);
+    if (config_.train.batch_size > n)
+      throw ConfigError("train.batch_size = " + std::to_string(config_.train.batch_size) +
+                        ": larger than the " + std::to_string(n) + " training images");
+    // One resident uint8 tensor; batches are converted to float as they are drawn.
+    torch::Tensor images =
+        torch::from_blob(train.images.data.data(), {n, data_dim()}, torch::kByte)
+            .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
+    return std::make_unique<TensorBatches>(images, config_.train.batch_size);
+  }
+
+  std::string sample_extension() const override { return "png"; }
+  void write_samples(const torch::Tensor& samples, int64_t nrow,
+                     const std::string& path) const override {
+    torch::Tensor pixels = samples.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    write_png(path, make_grid(pixels.data_ptr<float>(), pixels.size(0), 1, kSide, kSide, nrow));
+  }
+
+ private:
+  Config config_;
+};
+
+}  // namespace
+
+TaskEntry mnist_task() {
+  TaskEntry entry;
+  entry.name = "mnist";
+  entry.summary = "MLP GAN on 28x28 MNIST-format images (MNIST, Fashion-MNIST)";
+  entry.set_defaults = [](Config& c) {
+    c.model.latent_dim = 100;
+    c.model.noise = "gaussian";
+    c.model.g_hidden = {256, 512, 1024};
+    c.model.d_hidden = {1024, 512, 256};
+    c.model.activation = "leaky_relu";
+    c.model.leaky_slope = 0.2;
+    c.model.dropout = 0.3;
+    c.train.steps = 0;
+    c.train.epochs = 30;
+    c.train.batch_size = 100;
+    c.train.lr_g = 2e-4;
+    c.train.lr_d = 2e-4;
+    c.train.order = "d-first";
+    c.log.every = 100;
+    c.log.sample_every = 600;
+    c.log.checkpoint_every = 600;
+    c.log.eval_samples = 1000;
+  };
+  entry.create = [](const Config& c) { return std::make_unique<Mnist>(c); };
+  return entry;
+}
+
+}  // namespace gantrain::detail

@@ -1,0 +1,16 @@
+# Checks that a finished MNIST run directory holds what the README promises.
+foreach(file config.yaml metrics.csv train.log checkpoints/latest.pt checkpoints/step_000100.pt
+        checkpoints/step_000200.pt samples/step_000100.png samples/step_000200.png)
+  if(NOT EXISTS ${RUN}/${file})
+    message(FATAL_ERROR "missing ${RUN}/${file}")
+  endif()
+endforeach()
+file(STRINGS ${RUN}/metrics.csv rows)
+list(LENGTH rows count)
+if(NOT count EQUAL 5)
+  message(FATAL_ERROR "metrics.csv has ${count} lines, expected a header and 4 rows")
+endif()
+list(GET rows 0 header)
+if(NOT header STREQUAL "step,epoch,d_loss,g_loss,d_real,d_fake,elapsed_s")
+  message(FATAL_ERROR "unexpected metrics.csv header: ${header}")
+endif()

@@ -1,0 +1,128 @@
+#include <filesystem>
+#include <fstream>
+
+#include "gantrain/config.h"
+#include "gantrain/error.h"
+#include "gantrain/task.h"
+#include "support.h"
+
+using namespace gantrain;
+
+namespace {
+
+Setting set(const std::string& key, const std::string& value) { return {key, value, "--set"}; }
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("gantrain_config_test_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+}  // namespace
+
+TEST(ConfigTest, DefaultsAreTheTutorialToy) {
+  Config c = default_config("even-bits");
+  EXPECT_EQ(c.train.batch_size, 16);
+  EXPECT_DOUBLE_EQ(c.train.lr_g, 1e-3);
+  EXPECT_EQ(c.train.steps, 500);
+  EXPECT_EQ(c.train.order, "g-first");
+  EXPECT_TRUE(c.model.g_hidden.empty());
+}
+
+TEST(ConfigTest, MnistDefaults) {
+  Config c = default_config("mnist");
+  EXPECT_EQ(c.model.g_hidden, (std::vector<int64_t>{256, 512, 1024}));
+  EXPECT_EQ(c.model.d_hidden, (std::vector<int64_t>{1024, 512, 256}));
+  EXPECT_EQ(c.train.batch_size, 100);
+  EXPECT_DOUBLE_EQ(c.train.lr_d, 2e-4);
+  EXPECT_EQ(c.train.order, "d-first");
+}
+
+TEST(ConfigTest, UnknownKeySuggestsClosest) {
+  Config c;
+  EXPECT_THROW_MSG(apply_setting(c, set("train.lerning_rate", "1")), ConfigError,
+                   "--set: unknown key 'train.lerning_rate'");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.batchsize", "1")), ConfigError,
+                   "did you mean 'train.batch_size'?");
+}
+
+TEST(ConfigTest, WrongTypeNamesKeyValueAndExpectation) {
+  Config c;
+  EXPECT_THROW_MSG(apply_setting(c, set("train.batch_size", "abc")), ConfigError,
+                   "train.batch_size = 'abc': expected an integer >= 1");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.lr_g", "fast")), ConfigError,
+                   "train.lr_g = 'fast': expected a number in (0, 1]");
+  EXPECT_THROW_MSG(apply_setting(c, set("model.g_hidden", "[256, x]")), ConfigError,
+                   "expected a list of");
+}
+
+TEST(ConfigTest, OutOfRangeValues) {
+  Config c;
+  EXPECT_THROW_MSG(apply_setting(c, set("train.batch_size", "0")), ConfigError,
+                   "train.batch_size = '0': expected an integer >= 1");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.lr_d", "-0.1")), ConfigError,
+                   "expected a number in (0, 1]");
+  EXPECT_THROW_MSG(apply_setting(c, set("model.dropout", "1.5")), ConfigError, "[0, 1)");
+  EXPECT_THROW_MSG(apply_setting(c, set("model.latent_dim", "0")), ConfigError, ">= 1");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.order", "random")), ConfigError,
+                   "expected one of: g-first d-first");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.device", "gpu")), ConfigError,
+                   "cpu, cuda, cuda:N or auto");
+}
+
+TEST(ConfigTest, AppliesValuesAndLaterWins) {
+  Config c;
+  apply_settings(c, {set("train.steps", "10"), set("model.g_hidden", "[8, 16]"),
+                     set("train.steps", "20"), set("train.lr_g", "2e-4")});
+  EXPECT_EQ(c.train.steps, 20);
+  EXPECT_EQ(c.model.g_hidden, (std::vector<int64_t>{8, 16}));
+  EXPECT_DOUBLE_EQ(c.train.lr_g, 2e-4);
+}
+
+TEST(ConfigTest, FileErrorsCarryLineAndColumn) {
+  std::string path = write_temp("unknown.yaml", "train:\n  steps: 10\n  lerning_rate: 3\n");
+  Config c;
+  EXPECT_THROW_MSG(apply_settings(c, read_config_file(path)), ConfigError,
+                   path + ":3:3: unknown key 'train.lerning_rate'");
+  std::string bad = write_temp("syntax.yaml", "train:\n  steps: [1, 2\n");
+  EXPECT_THROW_MSG(read_config_file(bad), ConfigError, "YAML syntax error");
+  EXPECT_THROW_MSG(read_config_file("/nonexistent/x.yaml"), ConfigError,
+                   "/nonexistent/x.yaml: cannot open");
+  std::string empty_value = write_temp("null.yaml", "train:\n  steps:\n");
+  EXPECT_THROW_MSG(read_config_file(empty_value), ConfigError, "'train.steps' has no value");
+}
+
+TEST(ConfigTest, SetArgumentNeedsEquals) {
+  EXPECT_THROW_MSG(parse_set_argument("train.steps"), ConfigError, "expected section.key=value");
+  Setting s = parse_set_argument("train.steps=5");
+  EXPECT_EQ(s.key, "train.steps");
+  EXPECT_EQ(s.value, "5");
+}
+
+TEST(ConfigTest, ValidateCrossFieldChecks) {
+  Config c;
+  c.train.steps = 0;
+  c.train.epochs = 0;
+  EXPECT_THROW_MSG(validate(c), ConfigError, "both 0");
+  EXPECT_THROW_MSG(find_task("evenbits"), ConfigError, "unknown task 'evenbits'");
+}
+
+TEST(ConfigTest, YamlRoundTripIsExact) {
+  Config c = default_config("mnist");
+  c.train.lr_g = 0.000123456789;
+  c.model.g_hidden = {3, 5};
+  Config back = default_config("even-bits");
+  apply_settings(back, read_config_text(to_yaml(c), "memory"));
+  EXPECT_EQ(to_yaml(back), to_yaml(c));
+  EXPECT_DOUBLE_EQ(back.train.lr_g, 0.000123456789);
+}
+
+// The shipped config files document the built-in defaults; they must not drift apart.
+TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
+  for (std::string task : {"even-bits", "mnist"}) {
+    Config from_file = default_config("even-bits");
+    apply_settings(from_file,
+                   read_config_file(std::string(GANTRAIN_SOURCE_DIR) + "/configs/" + task + ".yaml"));
+    EXPECT_EQ(to_yaml(from_file), to_yaml(default_config(task))) << task;
+  }
+}

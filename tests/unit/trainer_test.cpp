@@ -1,0 +1,162 @@
+#include <sstream>
+
+#include "gantrain/device.h"
+#include "gantrain/task.h"
+#include "gantrain/trainer.h"
+#include "support.h"
+
+using namespace gantrain;
+
+namespace {
+
+struct ToyRun {
+  std::unique_ptr<Task> task;
+  std::unique_ptr<BatchSource> data;
+  std::unique_ptr<Trainer> trainer;
+};
+
+TrainerOptions options_of(const Config& c) {
+  TrainerOptions o;
+  o.lr_g = c.train.lr_g;
+  o.lr_d = c.train.lr_d;
+  o.d_steps = c.train.d_steps;
+  o.generator_first = c.train.order == "g-first";
+  o.noise = c.model.noise;
+  return o;
+}
+
+ToyRun make_run(const Config& c) {
+  ToyRun r;
+  r.task = find_task(c.task).create(c);
+  r.data = r.task->make_data(torch::kCPU);
+  r.trainer = std::make_unique<Trainer>(r.task->make_generator(), r.task->make_discriminator(),
+                                        c.model.latent_dim, options_of(c), torch::kCPU);
+  return r;
+}
+
+std::vector<double> run_steps(ToyRun& r, int64_t n, int64_t d_steps) {
+  std::vector<double> losses;
+  std::vector<torch::Tensor> real(d_steps);
+  for (int64_t i = 0; i < n; ++i) {
+    for (auto& b : real) b = r.data->next_batch();
+    StepStats s = r.trainer->train_step(real);
+    losses.push_back(s.d_loss.item<double>());
+    losses.push_back(s.g_loss.item<double>());
+  }
+  return losses;
+}
+
+class TrainerTest : public testing_support::SeedingFixture {};
+
+}  // namespace
+
+TEST_F(TrainerTest, StepChangesBothNetworksAndGivesFiniteStats) {
+  ToyRun r = make_run(default_config("even-bits"));
+  torch::Tensor g_before = r.trainer->generator()->parameters()[0].clone();
+  torch::Tensor d_before = r.trainer->discriminator()->parameters()[0].clone();
+  StepStats s = r.trainer->train_step({r.data->next_batch()});
+  EXPECT_FALSE(g_before.equal(r.trainer->generator()->parameters()[0]));
+  EXPECT_FALSE(d_before.equal(r.trainer->discriminator()->parameters()[0]));
+  for (const torch::Tensor& t : {s.d_loss, s.g_loss, s.d_real, s.d_fake})
+    EXPECT_TRUE(std::isfinite(t.item<double>()));
+  EXPECT_GT(s.d_real.item<double>(), 0.0);
+  EXPECT_LT(s.d_real.item<double>(), 1.0);
+  EXPECT_EQ(r.trainer->step(), 1);
+}
+
+TEST_F(TrainerTest, PaperOrderWithSeveralDiscriminatorSteps) {
+  Config c = default_config("even-bits");
+  c.train.order = "d-first";
+  c.train.d_steps = 3;
+  c.model.noise = "gaussian";
+  c.model.g_hidden = {8};
+  c.model.d_hidden = {8};
+  c.model.dropout = 0.3;
+  ToyRun r = make_run(c);
+  std::vector<double> losses = run_steps(r, 5, 3);
+  for (double l : losses) EXPECT_TRUE(std::isfinite(l));
+  EXPECT_THROW(r.trainer->train_step({r.data->next_batch()}), c10::Error);  // needs 3 batches
+}
+
+TEST_F(TrainerTest, MlpShapes) {
+  Config c = default_config("mnist");
+  Mlp g = make_generator(c.model, 784, "tanh");
+  Mlp d = make_discriminator(c.model, 784);
+  torch::Tensor fake = g->forward(torch::randn({5, 100}));
+  EXPECT_EQ(fake.sizes(), (std::vector<int64_t>{5, 784}));
+  EXPECT_LE(fake.abs().max().item<float>(), 1.0f);
+  EXPECT_EQ(d->forward(fake).sizes(), (std::vector<int64_t>{5, 1}));
+  EXPECT_THROW(d->forward(torch::randn({5, 7})), c10::Error);
+}
+
+// Save after 20 steps, load into fresh objects, continue: the same losses as 40 steps in one go
+// (optimizer moments, step counts and the RNG stream all restored).
+TEST_F(TrainerTest, ResumeEqualsUninterruptedRun) {
+  Config c = default_config("even-bits");
+  ToyRun straight = make_run(c);
+  std::vector<double> expected = run_steps(straight, 40, 1);
+
+  torch::manual_seed(0);
+  ToyRun first = make_run(c);
+  std::vector<double> got = run_steps(first, 20, 1);
+  std::stringstream buffer;
+  {
+    torch::serialize::OutputArchive archive;
+    first.trainer->save(archive);
+    archive.write("rng", generator_state(default_generator(torch::kCPU)));
+    archive.save_to(buffer);
+  }
+  torch::manual_seed(12345);  // a different stream, which the load must override
+  ToyRun second = make_run(c);
+  torch::serialize::InputArchive archive;
+  archive.load_from(buffer);
+  second.trainer->load(archive);
+  torch::Tensor rng;
+  archive.read("rng", rng);
+  set_generator_state(default_generator(torch::kCPU), rng);
+  EXPECT_EQ(second.trainer->step(), 20);
+  std::vector<double> rest = run_steps(second, 20, 1);
+  got.insert(got.end(), rest.begin(), rest.end());
+  EXPECT_EQ(got, expected);
+}
+
+TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
+  ToyRun a = make_run(default_config("even-bits"));
+  run_steps(a, 3, 1);
+  std::stringstream buffer;
+  torch::serialize::OutputArchive out;
+  a.trainer->save(out);
+  out.save_to(buffer);
+
+  ToyRun b = make_run(default_config("even-bits"));
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  b.trainer->load(in);
+  auto pa = a.trainer->generator()->parameters(), pb = b.trainer->generator()->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i]));
+  // Same input, same update: only true if Adam's moments and step count came back.
+  torch::Tensor batch = a.data->next_batch();
+  torch::manual_seed(7);
+  StepStats sa = a.trainer->train_step({batch});
+  torch::manual_seed(7);
+  StepStats sb = b.trainer->train_step({batch});
+  EXPECT_EQ(sa.g_loss.item<double>(), sb.g_loss.item<double>());
+  EXPECT_TRUE(a.trainer->generator()->parameters()[0].equal(b.trainer->generator()->parameters()[0]));
+}
+
+TEST_F(TrainerTest, TensorBatchesCoverEachEpochOnce) {
+  torch::Tensor data = torch::arange(10, torch::kByte).unsqueeze(1);
+  TensorBatches batches(data, 3);
+  EXPECT_EQ(batches.batches_per_epoch(), 3);
+  std::vector<float> seen;
+  for (int i = 0; i < 3; ++i) {
+    torch::Tensor b = batches.next_batch();
+    EXPECT_EQ(batches.epoch(), 1);
+    for (int64_t j = 0; j < 3; ++j) seen.push_back(b[j][0].item<float>());
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());  // no image twice in an epoch
+  EXPECT_FLOAT_EQ(torch::tensor(seen).min().item<float>() >= -1.0f, 1.0f);
+  batches.next_batch();
+  EXPECT_EQ(batches.epoch(), 2);
+}
