@@ -140,7 +140,8 @@ TrainResult train(const TrainRequest& request) {
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  const int64_t first_step = trainer.step();
+  int64_t last_log_step = trainer.step();
+  double last_log_time = 0;
   const int step_width = static_cast<int>(std::to_string(total_steps).size());
 
   FitHooks hooks;
@@ -149,8 +150,12 @@ TrainResult train(const TrainRequest& request) {
   hooks.checkpoint_every = config.log.checkpoint_every;
   hooks.should_stop = request.should_stop;
   hooks.on_log = [&](const LogPoint& p) {
+    // Speed over the last interval: what the run does now, not since start-up.
     const double seconds = elapsed();
-    const double steps_per_s = static_cast<double>(p.step - first_step) / std::max(seconds, 1e-9);
+    const double steps_per_s =
+        static_cast<double>(p.step - last_log_step) / std::max(seconds - last_log_time, 1e-9);
+    last_log_step = p.step;
+    last_log_time = seconds;
     std::vector<Metric> metrics = task->metrics(generate(trainer.generator(), eval_noise));
     std::string line = fmt::format("step {:>{}}/{}", p.step, step_width, p.total_steps);
     if (per_epoch > 0) {

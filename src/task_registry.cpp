@@ -1,3 +1,7 @@
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
+
+#include "gantrain/commands.h"
 #include "gantrain/error.h"
 #include "gantrain/task.h"
 #include "tasks/tasks.h"
@@ -17,6 +21,17 @@ const TaskEntry& find_task(const std::string& name) {
     known += (known.empty() ? "" : ", ") + entry.name;
   }
   throw ConfigError("unknown task '" + name + "' (expected one of: " + known + ")");
+}
+
+std::vector<std::string> task_summaries() {
+  std::vector<std::string> out;
+  for (const auto& entry : task_registry()) out.push_back(entry.name + "  " + entry.summary);
+  return out;
+}
+
+std::string torch_description() {
+  return "LibTorch " + std::string(TORCH_VERSION) +
+         (at::detail::getCUDAHooks().hasCUDART() ? ", CUDA" : ", CPU only");
 }
 
 Config default_config(const std::string& task) {

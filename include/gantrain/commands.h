@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "gantrain/config.h"
 
@@ -40,5 +41,14 @@ struct SampleRequest {
 
 /// Draws samples from a checkpoint's generator; returns the text to print (may be empty).
 std::string sample(const SampleRequest& request);
+
+/// "name  summary" of every task, for --help.
+std::vector<std::string> task_summaries();
+
+/// Built-in defaults of a task (Config{} plus the task's own); throws ConfigError if unknown.
+Config default_config(const std::string& task);
+
+/// "LibTorch 1.13.0, CPU" or "..., CUDA": what this binary was built against.
+std::string torch_description();
 
 }  // namespace gantrain

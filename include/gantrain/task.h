@@ -59,7 +59,4 @@ const std::vector<TaskEntry>& task_registry();
 /// The entry named `name`; throws ConfigError listing the known tasks.
 const TaskEntry& find_task(const std::string& name);
 
-/// Built-in defaults of a task (Config{} plus the task's own).
-Config default_config(const std::string& task);
-
 }  // namespace gantrain

@@ -13,7 +13,6 @@
 #include "gantrain/commands.h"
 #include "gantrain/error.h"
 #include "gantrain/io/run_dir.h"
-#include "gantrain/task.h"
 
 namespace {
 
@@ -71,7 +70,7 @@ std::string usage_header() {
       "usage: gantrain [train] [options]        train (the default subcommand)\n"
       "       gantrain sample --checkpoint RUN_DIR_OR_PT [--n 64] [--out grid.png]\n\n"
       "tasks:\n";
-  for (const auto& t : gantrain::task_registry()) text += "  " + t.name + "  " + t.summary + "\n";
+  for (const auto& t : gantrain::task_summaries()) text += "  " + t + "\n";
   return text;
 }
 
@@ -114,7 +113,7 @@ int run_train(int argc, char** argv) {
                                 "' (see gantrain --help)");
   set_log_level(args["log-level"].as<std::string>());
   if (args.count("version")) {
-    std::cout << "gantrain " GANTRAIN_VERSION " (LibTorch " TORCH_VERSION ")\n";
+    std::cout << "gantrain " GANTRAIN_VERSION " (" << gantrain::torch_description() << ")\n";
     return 0;
   }
 

@@ -3,8 +3,8 @@
 
 #include "gantrain/config.h"
 #include "gantrain/error.h"
-#include "gantrain/task.h"
-#include "support.h"
+#include "gantrain/commands.h"
+#include "expect_throw.h"
 
 using namespace gantrain;
 
@@ -104,7 +104,7 @@ TEST(ConfigTest, ValidateCrossFieldChecks) {
   c.train.steps = 0;
   c.train.epochs = 0;
   EXPECT_THROW_MSG(validate(c), ConfigError, "both 0");
-  EXPECT_THROW_MSG(find_task("evenbits"), ConfigError, "unknown task 'evenbits'");
+  EXPECT_THROW_MSG(default_config("evenbits"), ConfigError, "unknown task 'evenbits'");
 }
 
 TEST(ConfigTest, YamlRoundTripIsExact) {

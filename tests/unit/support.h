@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "expect_throw.h"
+
 namespace gantrain::testing_support {
 
 /// Seeds LibTorch before each test so every test sees the same random stream.
@@ -13,15 +15,3 @@ struct SeedingFixture : ::testing::Test {
 };
 
 }  // namespace gantrain::testing_support
-
-/// Expects `statement` to throw `type` whose what() contains `substring`.
-#define EXPECT_THROW_MSG(statement, type, substring)                                   \
-  do {                                                                                 \
-    try {                                                                              \
-      statement;                                                                       \
-      ADD_FAILURE() << "expected " #type " containing \"" << (substring) << "\"";     \
-    } catch (const type& e) {                                                          \
-      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos)              \
-          << "message: " << e.what();                                                  \
-    }                                                                                  \
-  } while (0)

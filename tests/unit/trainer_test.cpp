@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "gantrain/commands.h"
 #include "gantrain/device.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
