@@ -376,7 +376,6 @@ std::string to_yaml(const Config& config) {
       open_section = section;
     }
     std::string name = dot == std::string::npos ? spec.key : spec.key.substr(dot + 1);
-    out << YAML::Comment(spec.help);
     out << YAML::Key << name << YAML::Value;
     std::string value = spec.get(config);
     if (!value.empty() && value.front() == '[') {
@@ -387,6 +386,7 @@ std::string to_yaml(const Config& config) {
     } else {
       out << value;
     }
+    out << YAML::Comment(spec.help);
   }
   if (!open_section.empty()) out << YAML::EndMap;
   out << YAML::EndMap;

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# 500 steps in one go and 250 steps + --resume to 500 must log identical losses (CPU, seed 0).
+# A run of TOTAL steps in one go and one of HALF steps + --resume to TOTAL must log identical
+# metrics (CPU, fixed seed): models, optimizers, data order and RNG all come back. HALF must be
+# a multiple of log.every, or the split run logs an extra, shorter interval at HALF.
+#   resume_equal.sh GANTRAIN WORK_DIR TOTAL HALF [gantrain options...]
 set -euo pipefail
-bin=$1 work=$2
+bin=$1 work=$2 total=$3 half=$4
+shift 4
 rm -rf "$work"; mkdir -p "$work"
-common=(--task even-bits --device cpu --seed 0 --set log.every=50 --log-level warn)
-"$bin" "${common[@]}" --steps 500 --out "$work/straight"
-"$bin" "${common[@]}" --steps 250 --out "$work/split"
-"$bin" --resume "$work/split" --steps 500 --log-level warn
+common=(--device cpu --seed 0 --log-level warn "$@")
+"$bin" "${common[@]}" --steps "$total" --out "$work/straight"
+"$bin" "${common[@]}" --steps "$half" --out "$work/split"
+"$bin" --resume "$work/split" --steps "$total" --log-level warn
 # Compare every column but the last (elapsed seconds).
 strip() { cut -d, -f1-$(($(head -1 "$1" | tr ',' '\n' | wc -l) - 1)) "$1"; }
 if ! diff <(strip "$work/straight/metrics.csv") <(strip "$work/split/metrics.csv"); then
   echo "FAIL: resumed run differs from the uninterrupted one"; exit 1
 fi
 rows=$(($(wc -l < "$work/split/metrics.csv") - 1))
-[ "$rows" = 10 ] || { echo "FAIL: expected 10 metrics rows, got $rows"; exit 1; }
+[ "$rows" -ge 2 ] || { echo "FAIL: only $rows metrics rows"; exit 1; }
 echo "resume is exact: $rows identical rows"
