@@ -255,17 +255,23 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::string did_you_mean(const std::string& key) {
-  const KeySpec* best = nullptr;
+  // Names from PyTorch tutorials, so their typos find our keys too.
+  static const std::vector<std::pair<std::string, std::string>> aliases = {
+      {"learning_rate", "train.lr_g"}, {"lr", "train.lr_g"}, {"nz", "model.latent_dim"},
+      {"z_dim", "model.latent_dim"}, {"num_epochs", "train.epochs"}};
+  std::vector<std::pair<std::string, std::string>> candidates = aliases;
+  for (const auto& spec : key_table()) candidates.emplace_back(spec.key, spec.key);
+  const std::string leaf = key.substr(key.find('.') + 1);
+  std::string best;
   size_t best_distance = 0;
-  for (const auto& spec : key_table()) {
-    // Compare the part after the section too, so "lerning_rate" finds a key in any section.
-    size_t d = edit_distance(key, spec.key);
-    auto dot = spec.key.find('.');
-    if (dot != std::string::npos) d = std::min(d, edit_distance(key, spec.key.substr(dot + 1)));
-    if (!best || d < best_distance) best = &spec, best_distance = d;
+  for (const auto& [name, target] : candidates) {
+    // Compare the part after the section too, so a key typed in the wrong section is found.
+    const std::string name_leaf = name.substr(name.find('.') + 1);
+    size_t d = std::min(edit_distance(key, name), edit_distance(leaf, name_leaf));
+    if (best.empty() || d < best_distance) best = target, best_distance = d;
   }
-  if (best && best_distance <= std::max<size_t>(3, key.size() / 3))
-    return " (did you mean '" + best->key + "'?)";
+  if (!best.empty() && best_distance <= std::max<size_t>(2, leaf.size() / 4))
+    return " (did you mean '" + best + "'?)";
   return " (see gantrain --help for the keys)";
 }
 

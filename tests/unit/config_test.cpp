@@ -44,6 +44,11 @@ TEST(ConfigTest, UnknownKeySuggestsClosest) {
                    "--set: unknown key 'train.lerning_rate'");
   EXPECT_THROW_MSG(apply_setting(c, set("train.batchsize", "1")), ConfigError,
                    "did you mean 'train.batch_size'?");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.lerning_rate", "1")), ConfigError,
+                   "did you mean 'train.lr_g'?");
+  EXPECT_THROW_MSG(apply_setting(c, set("log.batch_size", "1")), ConfigError,
+                   "did you mean 'train.batch_size'?");
+  EXPECT_THROW_MSG(apply_setting(c, set("zzzzzz", "1")), ConfigError, "see gantrain --help");
 }
 
 TEST(ConfigTest, WrongTypeNamesKeyValueAndExpectation) {
