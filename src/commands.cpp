@@ -26,10 +26,7 @@ std::string read_config_from(torch::serialize::InputArchive& archive, const std:
 
 Config config_from_yaml(const std::string& yaml, const std::string& name) {
   auto settings = read_config_text(yaml, name);
-  std::string task = "even-bits";
-  for (const auto& s : settings)
-    if (s.key == "task") task = s.value;
-  Config config = default_config(task);
+  Config config = default_config(task_named(settings, "even-bits"));
   apply_settings(config, settings);
   return config;
 }
@@ -44,18 +41,6 @@ std::string format_duration(double seconds) {
   else
     std::snprintf(text, sizeof text, "%llds", s);
   return text;
-}
-
-TrainerOptions trainer_options(const Config& c) {
-  TrainerOptions o;
-  o.lr_g = c.train.lr_g;
-  o.lr_d = c.train.lr_d;
-  o.beta1 = c.train.beta1;
-  o.beta2 = c.train.beta2;
-  o.d_steps = c.train.d_steps;
-  o.generator_first = c.train.order == "g-first";
-  o.noise = c.model.noise;
-  return o;
 }
 
 // Samples for metrics and grids come from their own generator so that looking at the
@@ -99,10 +84,10 @@ TrainResult train(const TrainRequest& request) {
   if (total_steps <= 0)
     throw ConfigError("train.epochs = " + std::to_string(config.train.epochs) +
                       " needs a data set with epochs; set train.steps instead");
+  if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
 
   torch::Tensor grid_noise =
       fixed_noise(config.model, config.log.grid_samples, config.train.seed, device);
-  RunDir run = create_run_dir(config.log.out.empty() ? default_run_root(config.task) : config.log.out);
   int64_t resumed_step = -1;
   if (!request.resume_checkpoint.empty()) {
     auto archive = read_archive(request.resume_checkpoint, device);
@@ -114,19 +99,28 @@ TrainResult train(const TrainRequest& request) {
       data->load(data_state);
       archive.read("grid_noise", grid_noise);
       archive.read("rng_cpu", cpu_rng);
-      set_generator_state(default_generator(torch::kCPU), cpu_rng);
-      if (!device.is_cpu()) {
-        archive.read("rng_device", device_rng);
+      // The archive was opened on the training device; generator states live on the CPU.
+      set_generator_state(default_generator(torch::kCPU), cpu_rng.cpu());
+      // A CPU run resumed on a GPU has no device state: its stream starts from the seed.
+      if (!device.is_cpu() && archive.try_read("rng_device", device_rng))
         set_generator_state(default_generator(device), device_rng.cpu());
-      }
     } catch (const c10::Error& e) {
-      std::string why = e.what();
       throw Error(request.resume_checkpoint + ": does not match this config: " +
-                  why.substr(0, why.find('\n')));
+                  first_line(e.what()));
     }
     resumed_step = trainer.step();
+    if (total_steps <= resumed_step)
+      throw ConfigError(request.resume_checkpoint + " is at step " + std::to_string(resumed_step) +
+                        ": to train on, set --steps (or --epochs) beyond it (now " +
+                        std::to_string(total_steps) + " steps)");
     spdlog::info("resumed from {} at step {}", request.resume_checkpoint, resumed_step);
   }
+  if (resumed_step < 0 && holds_run(config.log.out))
+    throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
+                      config.log.out + ", or choose another --out");
+  // Everything that can fail on bad input has been checked: only now touch the disk.
+  RunDir run = create_run_dir(config.log.out);
+  if (request.on_run_dir) request.on_run_dir(run.root);
   write_file_atomic(run.config_path(), to_yaml(config));
 
   std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake"};
@@ -156,7 +150,9 @@ TrainResult train(const TrainRequest& request) {
         static_cast<double>(p.step - last_log_step) / std::max(seconds - last_log_time, 1e-9);
     last_log_step = p.step;
     last_log_time = seconds;
-    std::vector<Metric> metrics = task->metrics(generate(trainer.generator(), eval_noise));
+    std::vector<Metric> metrics;
+    if (!task->metric_names().empty())
+      metrics = task->metrics(generate(trainer.generator(), eval_noise));
     std::string line = fmt::format("step {:>{}}/{}", p.step, step_width, p.total_steps);
     if (per_epoch > 0) {
       line = fmt::format("epoch {:>3}  ", p.epoch) + line +
@@ -204,8 +200,10 @@ TrainResult train(const TrainRequest& request) {
 
   TrainResult result{run.root, trainer.step(), trainer.step() < total_steps};
   if (result.stopped) return result;
-  std::vector<Metric> final_metrics = task->metrics(generate(trainer.generator(), eval_noise));
   std::string summary;
+  std::vector<Metric> final_metrics;
+  if (!task->metric_names().empty())
+    final_metrics = task->metrics(generate(trainer.generator(), eval_noise));
   for (const auto& m : final_metrics)
     if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
   spdlog::info("done: {} steps in {:.1f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
@@ -227,8 +225,7 @@ std::string sample(const SampleRequest& request) {
     archive.read("generator", g);
     generator->load(g);
   } catch (const c10::Error& e) {
-    std::string why = e.what();
-    throw Error(path + ": generator does not load: " + why.substr(0, why.find('\n')));
+    throw Error(path + ": generator does not load: " + first_line(e.what()));
   }
   generator->to(device);
   torch::Tensor samples =

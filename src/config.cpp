@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -96,12 +97,14 @@ KeySpec field(std::string key, std::string help, Section Config::*section, T Sec
   return spec;
 }
 
+// Upper bounds keep absurd values (a typo of ten digits) from hanging or overflowing a run.
 template <class Section>
 KeySpec int_key(std::string key, std::string help, Section Config::*s, int64_t Section::*m,
-                int64_t min) {
+                int64_t min, int64_t max) {
   return field<Section, int64_t>(
-      std::move(key), std::move(help), s, m, [min](const int64_t& v) { return v >= min; },
-      "an integer >= " + std::to_string(min), parse_int,
+      std::move(key), std::move(help), s, m,
+      [min, max](const int64_t& v) { return v >= min && v <= max; },
+      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]", parse_int,
       [](const int64_t& v) { return std::to_string(v); });
 }
 
@@ -165,7 +168,7 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(task);
 
     t.push_back(int_key("model.latent_dim", "noise vector length", &C::model,
-                        &ModelConfig::latent_dim, 1));
+                        &ModelConfig::latent_dim, 1, 100000));
     t.push_back(choice_key("model.noise", "noise distribution", &C::model, &ModelConfig::noise,
                            {"bits", "gaussian", "uniform"}));
     t.push_back(widths_key("model.g_hidden", "generator hidden widths", &C::model,
@@ -184,14 +187,14 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(text_key("data.dir", "directory of IDX files; empty: $GANTRAIN_DATA or the "
                          "dataset's default", &C::data, &DataConfig::dir));
     t.push_back(int_key("data.limit", "use only the first N training images; 0 = all", &C::data,
-                        &DataConfig::limit, 0));
+                        &DataConfig::limit, 0, 1000000000));
 
     t.push_back(int_key("train.steps", "training steps (generator updates); wins over epochs when > 0",
-                        &C::train, &TrainConfig::steps, 0));
+                        &C::train, &TrainConfig::steps, 0, 1000000000000));
     t.push_back(int_key("train.epochs", "passes over the data, used when steps = 0", &C::train,
-                        &TrainConfig::epochs, 0));
+                        &TrainConfig::epochs, 0, 1000000));
     t.push_back(int_key("train.batch_size", "samples per update", &C::train,
-                        &TrainConfig::batch_size, 1));
+                        &TrainConfig::batch_size, 1, 1000000));
     t.push_back(real_key("train.lr_g", "generator Adam learning rate", &C::train,
                          &TrainConfig::lr_g, 0.0, 1.0, true, false));
     t.push_back(real_key("train.lr_d", "discriminator Adam learning rate", &C::train,
@@ -201,39 +204,39 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(real_key("train.beta2", "Adam beta2", &C::train, &TrainConfig::beta2, 0.0, 1.0,
                          false, true));
     t.push_back(int_key("train.d_steps", "discriminator updates per generator update (k)",
-                        &C::train, &TrainConfig::d_steps, 1));
+                        &C::train, &TrainConfig::d_steps, 1, 100));
     t.push_back(choice_key("train.order", "g-first (the even-bits toy) or d-first (the paper)",
                            &C::train, &TrainConfig::order, {"g-first", "d-first"}));
     t.push_back(int_key("train.seed", "seed of every random draw", &C::train, &TrainConfig::seed,
-                        0));
+                        0, 9007199254740992));
     t.push_back(field<TrainConfig, std::string>(
         "train.device", "cpu, cuda, cuda:N or auto (CUDA when present)", &C::train,
         &TrainConfig::device,
         [](const std::string& v) {
-          static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]+");
+          static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]{1,3}");
           return std::regex_match(v, pattern);
         },
         "cpu, cuda, cuda:N or auto", [](const std::string& text) { return text; },
         [](const std::string& v) { return v; }));
     t.push_back(int_key("train.threads", "LibTorch intra-op threads; 0 = fast default (1)",
-                        &C::train, &TrainConfig::threads, 0));
+                        &C::train, &TrainConfig::threads, 0, 1024));
 
     t.push_back(text_key("log.out", "run directory; empty = runs/<task>-<timestamp>", &C::log,
                          &LogConfig::out));
     t.push_back(int_key("log.every", "steps between progress lines and metrics.csv rows",
-                        &C::log, &LogConfig::every, 1));
+                        &C::log, &LogConfig::every, 1, 1000000000000));
     t.push_back(int_key("log.sample_every", "steps between sample grids; 0 = at the end only",
-                        &C::log, &LogConfig::sample_every, 0));
+                        &C::log, &LogConfig::sample_every, 0, 1000000000000));
     t.push_back(int_key("log.checkpoint_every", "steps between checkpoints; 0 = at the end only",
-                        &C::log, &LogConfig::checkpoint_every, 0));
+                        &C::log, &LogConfig::checkpoint_every, 0, 1000000000000));
     t.push_back(int_key("log.keep_checkpoints", "step_N.pt files kept; 0 = all", &C::log,
-                        &LogConfig::keep_checkpoints, 0));
+                        &LogConfig::keep_checkpoints, 0, 1000000));
     t.push_back(int_key("log.grid_samples", "images in a sample grid", &C::log,
-                        &LogConfig::grid_samples, 1));
+                        &LogConfig::grid_samples, 1, 10000));
     t.push_back(int_key("log.grid_nrow", "images per sample-grid row", &C::log,
-                        &LogConfig::grid_nrow, 1));
+                        &LogConfig::grid_nrow, 1, 10000));
     t.push_back(int_key("log.eval_samples", "samples behind the end-of-run summary", &C::log,
-                        &LogConfig::eval_samples, 1));
+                        &LogConfig::eval_samples, 1, 10000000));
     return t;
   }();
   return table;
@@ -326,11 +329,22 @@ std::vector<Setting> read_config_text(const std::string& yaml, const std::string
 }
 
 std::vector<Setting> read_config_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw ConfigError(path + ": cannot open config file (" +
+                      (std::filesystem::exists(path, ec) ? "not a regular file" : "not found") + ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
   return read_config_text(text.str(), path);
+}
+
+std::string task_named(const std::vector<Setting>& settings, const std::string& fallback) {
+  std::string task = fallback;
+  for (const auto& s : settings)
+    if (s.key == "task") task = s.value;
+  return task;
 }
 
 Setting parse_set_argument(const std::string& text) {

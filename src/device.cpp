@@ -5,12 +5,16 @@
 #include <dlfcn.h>
 
 #include <mutex>
+#include <regex>
 
 #include "gantrain/error.h"
 
 namespace gantrain {
 
 torch::Device resolve_device(const std::string& name) {
+  static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]{1,3}");
+  if (!std::regex_match(name, pattern))
+    throw ConfigError("device '" + name + "': expected cpu, cuda, cuda:N or auto");
   if (name == "cpu") return torch::kCPU;
   // hasCUDART() is a build-time fact; device_count() what the driver sees now.
   const bool built_with_cuda = at::detail::getCUDAHooks().hasCUDART();

@@ -13,6 +13,18 @@ torch::optim::AdamOptions adam(double lr, const TrainerOptions& o) {
 
 }  // namespace
 
+TrainerOptions trainer_options(const Config& c) {
+  TrainerOptions o;
+  o.lr_g = c.train.lr_g;
+  o.lr_d = c.train.lr_d;
+  o.beta1 = c.train.beta1;
+  o.beta2 = c.train.beta2;
+  o.d_steps = c.train.d_steps;
+  o.generator_first = c.train.order == "g-first";
+  o.noise = c.model.noise;
+  return o;
+}
+
 Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
                  torch::Device device)
     : generator_(std::move(generator)),
@@ -109,8 +121,12 @@ void Trainer::fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks)
       torch::Tensor mean = (interval_sum_ / static_cast<double>(interval_steps_)).cpu();
       auto m = mean.accessor<float, 1>();
       hooks.on_log({step_, total_steps, data.epoch(), m[0], m[1], m[2], m[3]});
-      interval_sum_.zero_();
-      interval_steps_ = 0;
+      // Only scheduled rows start a new interval: a run stopped and resumed in between then
+      // logs the same means at the next scheduled row as an uninterrupted run.
+      if (due(hooks.log_every)) {
+        interval_sum_.zero_();
+        interval_steps_ = 0;
+      }
     }
     if ((due(hooks.sample_every) || last) && hooks.on_sample) hooks.on_sample();
     if ((due(hooks.checkpoint_every) || last || stop) && hooks.on_checkpoint)
@@ -144,6 +160,16 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   discriminator_->load(d);
   optimizer_g_->load(opt_g);
   optimizer_d_->load(opt_d);
+  // LibTorch 2.x restores the saved learning rate and betas with the state (1.13 does not);
+  // the config of the resumed run decides them in both.
+  auto apply = [&](torch::optim::Adam& optimizer, double lr) {
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options())
+          .lr(lr)
+          .betas(std::make_tuple(options_.beta1, options_.beta2));
+  };
+  apply(*optimizer_g_, options_.lr_g);
+  apply(*optimizer_d_, options_.lr_d);
   torch::Tensor step, sum, steps;
   archive.read("step", step);
   archive.read("interval_sum", sum);

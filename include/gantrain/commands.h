@@ -11,9 +11,11 @@ namespace gantrain {
 
 /// What `gantrain train` does beyond the config.
 struct TrainRequest {
-  Config config;                      ///< validated
+  Config config;                      ///< validated, log.out set
   std::string resume_checkpoint;      ///< continue from this checkpoint file; empty = fresh run
   std::function<bool()> should_stop;  ///< polled after each step (Ctrl-C); may be empty
+  /// Called once the run directory exists (main adds its log file there); may be empty.
+  std::function<void(const std::string&)> on_run_dir;
 };
 
 /// How a training run ended.

@@ -81,6 +81,9 @@ std::vector<Setting> read_config_file(const std::string& path);
 /// Same for YAML text held in memory (a checkpoint's config); `name` prefixes errors.
 std::vector<Setting> read_config_text(const std::string& yaml, const std::string& name);
 
+/// The task the last "task" setting names, else `fallback`.
+std::string task_named(const std::vector<Setting>& settings, const std::string& fallback);
+
 /// Parses a --set argument "section.key=value".
 Setting parse_set_argument(const std::string& text);
 

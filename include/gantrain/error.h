@@ -15,4 +15,9 @@ struct ConfigError : Error {
   using Error::Error;
 };
 
+/// The first line of an exception message (LibTorch's carry a C++ backtrace after it).
+inline std::string first_line(const std::string& message) {
+  return message.substr(0, message.find('\n'));
+}
+
 }  // namespace gantrain

@@ -24,8 +24,6 @@ struct Metric {
 class Task {
  public:
   virtual ~Task() = default;
-  /// Features of one real sample (7 bits, 784 pixels).
-  virtual int64_t data_dim() const = 0;
   /// Generator for this task, freshly initialised from the global RNG.
   virtual Mlp make_generator() const = 0;
   /// Discriminator for this task (logits out), freshly initialised from the global RNG.
@@ -34,13 +32,13 @@ class Task {
   virtual std::unique_ptr<BatchSource> make_data(torch::Device device) const = 0;
   /// metrics.csv columns that metrics() fills, in order (may be empty).
   virtual std::vector<std::string> metric_names() const { return {}; }
-  /// Task metrics of generated samples [n, data_dim].
+  /// Task metrics of generated samples [n, features of one real sample].
   virtual std::vector<Metric> metrics(const torch::Tensor& samples) const { (void)samples; return {}; }
   /// Samples as short text for the progress line and `gantrain sample`; empty for images.
   virtual std::string samples_as_text(const torch::Tensor& samples) const { (void)samples; return {}; }
   /// File extension of written samples: "png" for images, "txt" otherwise.
   virtual std::string sample_extension() const = 0;
-  /// Writes samples [n, data_dim] to `path` (a grid of `nrow` per row for images).
+  /// Writes generated samples [n, features] to `path` (a grid of `nrow` per row for images).
   virtual void write_samples(const torch::Tensor& samples, int64_t nrow,
                              const std::string& path) const = 0;
 };

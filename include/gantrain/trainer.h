@@ -24,6 +24,9 @@ struct TrainerOptions {
   std::string noise = "gaussian"; ///< bits, gaussian or uniform
 };
 
+/// The loop's hyperparameters as a config sets them.
+TrainerOptions trainer_options(const Config& config);
+
 /// One step's statistics as 0-dim tensors on the training device (reading them syncs).
 struct StepStats {
   torch::Tensor d_loss;  ///< mean of BCE on real (label 1) and fake (label 0), last D update
@@ -69,6 +72,8 @@ class Trainer {
   torch::Tensor noise(int64_t n, c10::optional<at::Generator> generator = {}) const;
   Mlp& generator() { return generator_; }
   Mlp& discriminator() { return discriminator_; }
+  torch::optim::Adam& generator_optimizer() { return *optimizer_g_; }
+  torch::optim::Adam& discriminator_optimizer() { return *optimizer_d_; }
 
   /// Writes models, optimizers, step and the open log interval's sums.
   void save(torch::serialize::OutputArchive& archive) const;

@@ -84,6 +84,14 @@ std::string keys_help(const gantrain::Config& defaults) {
   return text;
 }
 
+// "model.key=value" lines: what a checkpoint's weights pin down.
+std::string model_keys(const gantrain::Config& config) {
+  std::string text;
+  for (const auto& k : gantrain::describe_keys(config))
+    if (k.key.rfind("model.", 0) == 0) text += k.key + "=" + k.value + "\n";
+  return text;
+}
+
 int run_train(int argc, char** argv) {
   cxxopts::Options options("gantrain", usage_header());
   options.custom_help("[train] [options]");
@@ -149,31 +157,32 @@ int run_train(int argc, char** argv) {
 
   gantrain::TrainRequest request;
   gantrain::Config& config = request.config;
+  gantrain::Config resumed;
   if (args.count("resume")) {
-    const std::string dir = args["resume"].as<std::string>();
-    request.resume_checkpoint = gantrain::resolve_checkpoint(dir);
-    config = gantrain::checkpoint_config(request.resume_checkpoint);
-    for (const auto& s : settings)
-      if (s.key == "task" && s.value != config.task)
-        throw gantrain::ConfigError(s.origin + ": task '" + s.value + "' but " + dir +
-                                    " is a '" + config.task + "' run");
-    settings.push_back({"log.out", dir, "--resume"});
+    request.resume_checkpoint = gantrain::resolve_checkpoint(args["resume"].as<std::string>());
+    config = resumed = gantrain::checkpoint_config(request.resume_checkpoint);
   } else {
-    std::string task = "even-bits";
-    for (const auto& s : settings)
-      if (s.key == "task") task = s.value;
-    config = gantrain::default_config(task);
+    config = gantrain::default_config(gantrain::task_named(settings, "even-bits"));
   }
   if (args.count("help")) {
     std::cout << options.help() << keys_help(config);
     return 0;
   }
   gantrain::apply_settings(config, settings);
+  if (!request.resume_checkpoint.empty()) {
+    // The checkpoint's weights fix the task and the architecture; the rest may change.
+    if (config.task != resumed.task || model_keys(config) != model_keys(resumed))
+      throw gantrain::ConfigError("--resume " + request.resume_checkpoint +
+                                  ": the task and model.* keys of a run cannot change (it is a '" +
+                                  resumed.task + "' run); start a new run instead");
+    config.log.out = gantrain::run_dir_of_checkpoint(request.resume_checkpoint);
+  }
   gantrain::validate(config);
   if (config.log.out.empty()) config.log.out = gantrain::default_run_root(config.task);
 
-  gantrain::create_run_dir(config.log.out);
-  add_log_file(gantrain::RunDir{config.log.out}.log_path());
+  request.on_run_dir = [](const std::string& root) {
+    add_log_file(gantrain::RunDir{root}.log_path());
+  };
   install_signal_handlers();
   request.should_stop = [] { return g_stop_signal != 0; };
   gantrain::TrainResult result = gantrain::train(request);
@@ -249,8 +258,7 @@ int main(int argc, char** argv) {
     spdlog::error("error: {}", e.what());
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    spdlog::error("error: {}", what.substr(0, what.find('\n')));
+    spdlog::error("error: {}", gantrain::first_line(e.what()));
     return kExitRuntime;
   }
 }

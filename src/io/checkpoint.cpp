@@ -48,9 +48,8 @@ torch::serialize::InputArchive read_archive(const std::string& path, torch::Devi
   try {
     archive.load_from(path, device);
   } catch (const std::exception& e) {
-    std::string why = e.what();
-    why = why.substr(0, why.find('\n'));
-    throw Error(path + ": not a readable checkpoint (truncated or corrupt?): " + why);
+    throw Error(path + ": not a readable checkpoint (truncated or corrupt?): " +
+                first_line(e.what()));
   }
   c10::IValue format;
   if (!archive.try_read("format", format) || !format.isInt())

@@ -1,5 +1,6 @@
 #include "gantrain/io/metrics_csv.h"
 
+#include <charconv>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -18,8 +19,13 @@ MetricsCsv::MetricsCsv(std::string path, std::vector<std::string> columns,
   if (existing && std::getline(existing, line)) {
     if (line != header)
       throw Error(path_ + ": existing columns '" + line + "' differ from this run's '" + header + "'");
-    while (std::getline(existing, line)) {
-      if (!line.empty() && std::stoll(line) <= keep_through_step) kept += line + "\n";
+    for (int row = 2; std::getline(existing, line); ++row) {
+      int64_t step = 0;
+      auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), step);
+      if (ec != std::errc() || end == line.data() + line.size() || *end != ',')
+        throw Error(path_ + ":" + std::to_string(row) + ": expected a row starting with a step, got '" +
+                    line.substr(0, 40) + "'");
+      if (step <= keep_through_step) kept += line + "\n";
     }
   }
   write_file_atomic(path_, kept);

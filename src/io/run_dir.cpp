@@ -48,6 +48,18 @@ RunDir create_run_dir(const std::string& root) {
   return run;
 }
 
+std::string run_dir_of_checkpoint(const std::string& checkpoint) {
+  fs::path dir = fs::path(checkpoint).parent_path();
+  if (dir.filename() == "checkpoints") dir = dir.parent_path();
+  return dir.empty() ? "." : dir.string();
+}
+
+bool holds_run(const std::string& root) {
+  std::error_code ec;
+  RunDir run{root};
+  return fs::exists(run.metrics_path(), ec) || fs::exists(run.latest_checkpoint(), ec);
+}
+
 std::string resolve_checkpoint(const std::string& path_or_run_dir) {
   std::error_code ec;
   if (fs::is_directory(path_or_run_dir, ec)) {

@@ -33,7 +33,6 @@ class EvenIntegers : public BatchSource {
 class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
-  int64_t data_dim() const override { return kBits; }
   Mlp make_generator() const override { return gantrain::make_generator(config_.model, kBits, "sigmoid"); }
   Mlp make_discriminator() const override { return gantrain::make_discriminator(config_.model, kBits); }
   std::unique_ptr<BatchSource> make_data(torch::Device device) const override {

@@ -11,6 +11,7 @@ namespace gantrain::detail {
 namespace {
 
 constexpr int64_t kSide = 28;
+constexpr int64_t kPixels = kSide * kSide;
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 
 std::string data_directory(const DataConfig& data) {
@@ -23,12 +24,11 @@ std::string data_directory(const DataConfig& data) {
 class Mnist : public Task {
  public:
   explicit Mnist(const Config& config) : config_(config) {}
-  int64_t data_dim() const override { return kSide * kSide; }
   Mlp make_generator() const override {
-    return gantrain::make_generator(config_.model, data_dim(), "tanh");
+    return gantrain::make_generator(config_.model, kPixels, "tanh");
   }
   Mlp make_discriminator() const override {
-    return gantrain::make_discriminator(config_.model, data_dim());
+    return gantrain::make_discriminator(config_.model, kPixels);
   }
 
   std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
@@ -49,7 +49,7 @@ class Mnist : public Task {
                         ": larger than the " + std::to_string(n) + " training images");
     // One resident uint8 tensor; batches are converted to float as they are drawn.
     torch::Tensor images =
-        torch::from_blob(train.images.data.data(), {n, data_dim()}, torch::kByte)
+        torch::from_blob(train.images.data.data(), {n, kPixels}, torch::kByte)
             .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
     return std::make_unique<TensorBatches>(images, config_.train.batch_size);
   }

@@ -54,7 +54,7 @@ TEST(ConfigTest, UnknownKeySuggestsClosest) {
 TEST(ConfigTest, WrongTypeNamesKeyValueAndExpectation) {
   Config c;
   EXPECT_THROW_MSG(apply_setting(c, set("train.batch_size", "abc")), ConfigError,
-                   "train.batch_size = 'abc': expected an integer >= 1");
+                   "train.batch_size = 'abc': expected an integer in [1, 1000000]");
   EXPECT_THROW_MSG(apply_setting(c, set("train.lr_g", "fast")), ConfigError,
                    "train.lr_g = 'fast': expected a number in (0, 1]");
   EXPECT_THROW_MSG(apply_setting(c, set("model.g_hidden", "[256, x]")), ConfigError,
@@ -64,15 +64,21 @@ TEST(ConfigTest, WrongTypeNamesKeyValueAndExpectation) {
 TEST(ConfigTest, OutOfRangeValues) {
   Config c;
   EXPECT_THROW_MSG(apply_setting(c, set("train.batch_size", "0")), ConfigError,
-                   "train.batch_size = '0': expected an integer >= 1");
+                   "train.batch_size = '0': expected an integer in [1, 1000000]");
   EXPECT_THROW_MSG(apply_setting(c, set("train.lr_d", "-0.1")), ConfigError,
                    "expected a number in (0, 1]");
   EXPECT_THROW_MSG(apply_setting(c, set("model.dropout", "1.5")), ConfigError, "[0, 1)");
-  EXPECT_THROW_MSG(apply_setting(c, set("model.latent_dim", "0")), ConfigError, ">= 1");
+  EXPECT_THROW_MSG(apply_setting(c, set("model.latent_dim", "0")), ConfigError, "expected an integer in [1, 100000]");
   EXPECT_THROW_MSG(apply_setting(c, set("train.order", "random")), ConfigError,
                    "expected one of: g-first d-first");
   EXPECT_THROW_MSG(apply_setting(c, set("train.device", "gpu")), ConfigError,
                    "cpu, cuda, cuda:N or auto");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.threads", "100000")), ConfigError,
+                   "train.threads = '100000': expected an integer in [0, 1024]");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.epochs", "4000000000000000000")), ConfigError,
+                   "[0, 1000000]");
+  EXPECT_THROW_MSG(apply_setting(c, set("train.device", "cuda:99999999999999999999")),
+                   ConfigError, "cpu, cuda, cuda:N or auto");
 }
 
 TEST(ConfigTest, AppliesValuesAndLaterWins) {
@@ -92,7 +98,8 @@ TEST(ConfigTest, FileErrorsCarryLineAndColumn) {
   std::string bad = write_temp("syntax.yaml", "train:\n  steps: [1, 2\n");
   EXPECT_THROW_MSG(read_config_file(bad), ConfigError, "YAML syntax error");
   EXPECT_THROW_MSG(read_config_file("/nonexistent/x.yaml"), ConfigError,
-                   "/nonexistent/x.yaml: cannot open");
+                   "/nonexistent/x.yaml: cannot open config file (not found)");
+  EXPECT_THROW_MSG(read_config_file("/tmp"), ConfigError, "/tmp: cannot open config file (not a regular file)");
   std::string empty_value = write_temp("null.yaml", "train:\n  steps:\n");
   EXPECT_THROW_MSG(read_config_file(empty_value), ConfigError, "'train.steps' has no value");
 }

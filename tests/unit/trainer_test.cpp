@@ -16,22 +16,12 @@ struct ToyRun {
   std::unique_ptr<Trainer> trainer;
 };
 
-TrainerOptions options_of(const Config& c) {
-  TrainerOptions o;
-  o.lr_g = c.train.lr_g;
-  o.lr_d = c.train.lr_d;
-  o.d_steps = c.train.d_steps;
-  o.generator_first = c.train.order == "g-first";
-  o.noise = c.model.noise;
-  return o;
-}
-
 ToyRun make_run(const Config& c) {
   ToyRun r;
   r.task = find_task(c.task).create(c);
   r.data = r.task->make_data(torch::kCPU);
   r.trainer = std::make_unique<Trainer>(r.task->make_generator(), r.task->make_discriminator(),
-                                        c.model.latent_dim, options_of(c), torch::kCPU);
+                                        c.model.latent_dim, trainer_options(c), torch::kCPU);
   return r;
 }
 
@@ -143,6 +133,41 @@ TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
   StepStats sb = b.trainer->train_step({batch});
   EXPECT_EQ(sa.g_loss.item<double>(), sb.g_loss.item<double>());
   EXPECT_TRUE(a.trainer->generator()->parameters()[0].equal(b.trainer->generator()->parameters()[0]));
+}
+
+TEST_F(TrainerTest, LoadTakesHyperparametersFromTheNewConfig) {
+  ToyRun a = make_run(default_config("even-bits"));
+  run_steps(a, 2, 1);
+  std::stringstream buffer;
+  torch::serialize::OutputArchive out;
+  a.trainer->save(out);
+  out.save_to(buffer);
+  Config changed = default_config("even-bits");
+  changed.train.lr_g = 5e-4;
+  changed.train.beta1 = 0.5;
+  ToyRun b = make_run(changed);
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  b.trainer->load(in);
+  for (auto* optimizer : {&b.trainer->generator_optimizer(), &b.trainer->discriminator_optimizer()}) {
+    auto& options = static_cast<torch::optim::AdamOptions&>(optimizer->param_groups()[0].options());
+    EXPECT_DOUBLE_EQ(std::get<0>(options.betas()), 0.5);
+  }
+  auto& g = static_cast<torch::optim::AdamOptions&>(
+      b.trainer->generator_optimizer().param_groups()[0].options());
+  EXPECT_DOUBLE_EQ(g.lr(), 5e-4);
+}
+
+TEST_F(TrainerTest, TrainStepOnGpu_CUDA) {
+  Config c = default_config("mnist");
+  c.model.g_hidden = {16};
+  c.model.d_hidden = {16};
+  torch::Device gpu(torch::kCUDA, 0);
+  Trainer trainer(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
+                  c.model.latent_dim, trainer_options(c), gpu);
+  StepStats s = trainer.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
+  EXPECT_TRUE(s.d_loss.is_cuda());
+  EXPECT_TRUE(std::isfinite(s.g_loss.item<double>()));
 }
 
 TEST_F(TrainerTest, TensorBatchesCoverEachEpochOnce) {

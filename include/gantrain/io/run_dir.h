@@ -25,6 +25,12 @@ std::string default_run_root(const std::string& task);
 /// Creates the directory and its subdirectories; throws gantrain::Error if it cannot write there.
 RunDir create_run_dir(const std::string& root);
 
+/// The run directory a checkpoint file belongs to (RUN/checkpoints/x.pt -> RUN).
+std::string run_dir_of_checkpoint(const std::string& checkpoint);
+
+/// True when `root` already holds a run (a metrics.csv or a latest checkpoint).
+bool holds_run(const std::string& root);
+
 /// The checkpoint a path names: a .pt file as is, a run directory's checkpoints/latest.pt.
 std::string resolve_checkpoint(const std::string& path_or_run_dir);
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Runs gantrain and the PyTorch-in-Python reference alternately, several times in one run, and
+prints medians side by side: training steps/s, images/s, whole-process wall time, peak RSS, and
+the ratios; then the roofline (FLOPs of an MNIST step against measured GEMM throughput).
+
+  compare.py --gantrain build/gantrain --gemm-bench build/gemm_bench [--repeats 3]
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(cmd, env=None):
+    """Runs cmd; returns (combined output, wall seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: command failed: {' '.join(cmd)}\n{out}")
+    return out, wall, usage.ru_maxrss / 1024.0
+
+
+def train_seconds(out, pattern):
+    match = re.search(pattern, out)
+    if not match:
+        sys.exit(f"bench: no timing line in output:\n{out}")
+    return int(match.group(1)), float(match.group(2))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gantrain", required=True)
+    parser.add_argument("--gemm-bench", required=True)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mnist-steps", type=int, default=600)
+    parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="gantrain_bench_")
+    python = [sys.executable, os.path.join(HERE, "reference.py")]
+    quiet = ["--set", "log.sample_every=0", "--set", "log.checkpoint_every=0"]
+    cases = {
+        "mnist": (
+            [args.gantrain, "--task", "mnist", "--device", "cpu", "--data-dir", args.data_dir,
+             "--steps", str(args.mnist_steps), "--set", f"log.every={args.mnist_steps}"] + quiet,
+            python + ["mnist", "--data-dir", args.data_dir, "--steps", str(args.mnist_steps)],
+            100),
+        "even-bits": (
+            [args.gantrain, "--task", "even-bits", "--device", "cpu"],
+            python + ["even-bits", "--steps", "500"],
+            16),
+    }
+    gantrain_done = r"done: (\d+) steps in ([0-9.]+) s"
+    python_done = r"train_seconds ([0-9.]+) steps (\d+)"
+    results = {}
+    for task, (ours, theirs, batch) in cases.items():
+        samples = {"gantrain": [], "python": []}
+        for i in range(args.repeats):  # alternate, so drifts in machine load hit both
+            out, wall, rss = run(ours + ["--out", os.path.join(work, f"{task}{i}")])
+            steps, secs = train_seconds(out, gantrain_done)
+            samples["gantrain"].append((steps / secs, wall, rss))
+            out, wall, rss = run(theirs)
+            secs, steps = train_seconds(out, python_done)[::-1]
+            samples["python"].append((float(steps) / float(secs), wall, rss))
+        results[task] = (samples, batch)
+
+    print(f"\nmedians of {args.repeats} alternating runs each (training steps/s exclude start-up "
+          "and data loading; wall time and peak RSS are the whole process)\n")
+    print(f"{'task':<10} {'program':<9} {'steps/s':>9} {'images/s':>9} {'wall s':>8} {'RSS MiB':>8}")
+    mnist_steps_per_s = None
+    for task, (samples, batch) in results.items():
+        med = {k: [statistics.median(col) for col in zip(*v)] for k, v in samples.items()}
+        for name in ("gantrain", "python"):
+            sps, wall, rss = med[name]
+            print(f"{task:<10} {name:<9} {sps:>9.1f} {sps * batch:>9.0f} {wall:>8.2f} {rss:>8.0f}")
+        g, p = med["gantrain"], med["python"]
+        print(f"{task:<10} {'ratio':<9} {g[0] / p[0]:>8.2f}x {'':>9} {p[1] / g[1]:>7.2f}x "
+              f"{g[2] / p[2]:>7.2f}x   (steps/s and wall: gantrain faster by; RSS: gantrain/python)")
+        if task == "mnist":
+            mnist_steps_per_s = g[0]
+
+    out, _, _ = run([args.gemm_bench])
+    roof = dict(line.split() for line in out.strip().splitlines())
+    step_gflop = float(roof["step_gflop"])
+    gemm_gflops = float(roof["gemm_gflops_model_shapes"])
+    achieved = step_gflop * mnist_steps_per_s
+    print(f"\nroofline (MNIST MLP, batch 100): {step_gflop:.3f} GFLOP per step in "
+          f"{roof['step_gemm_count']} matrix products")
+    print(f"  GEMM at the model's shapes: {gemm_gflops:.1f} GFLOP/s "
+          f"(1024^3: {float(roof['gemm_gflops_1024_cubed']):.1f} GFLOP/s)")
+    print(f"  gantrain achieved: {achieved:.1f} GFLOP/s = {100 * achieved / gemm_gflops:.0f}% "
+          "of the GEMM throughput at the model's shapes")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

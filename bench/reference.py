@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The PyTorch-in-Python reference for bench/run.sh: gantrain's two tasks written the way the
+tutorials write them (nn.Sequential, sigmoid + BCELoss, Adam), with the same shapes, batch sizes
+and step order as gantrain, so the two can be timed side by side on the same LibTorch.
+
+  reference.py even-bits [--steps 500]
+  reference.py mnist --data-dir DIR [--steps 600]
+
+Prints one line: `train_seconds S steps N` (the training loop alone, after data loading).
+"""
+import argparse
+import gzip
+import os
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def read_idx_images(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    n, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
+    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows * cols)
+
+
+def even_bits(steps):
+    batch, bits = 16, 7
+    generator = nn.Sequential(nn.Linear(bits, bits), nn.Sigmoid())
+    discriminator = nn.Sequential(nn.Linear(bits, 1), nn.Sigmoid())
+    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-3)
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
+    loss = nn.BCELoss()
+    shifts = torch.arange(bits - 1, -1, -1)
+    start = time.perf_counter()
+    for _ in range(steps):
+        # Generator step: fakes labelled real (the tutorial's order).
+        g_opt.zero_grad()
+        noise = torch.randint(0, 2, (batch, bits)).float()
+        fake = generator(noise)
+        real_numbers = torch.randint(0, 64, (batch,)) * 2
+        real = ((real_numbers.unsqueeze(1) >> shifts) & 1).float()
+        ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+        g_loss = loss(discriminator(fake), ones)
+        g_loss.backward()
+        g_opt.step()
+        # Discriminator step on real (1) and the same fakes detached (0), averaged.
+        d_opt.zero_grad()
+        d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)) / 2
+        d_loss.backward()
+        d_opt.step()
+    return time.perf_counter() - start
+
+
+def mnist(steps, data_dir):
+    batch, latent = 100, 100
+    name = "train-images-idx3-ubyte"
+    path = os.path.join(data_dir, name)
+    images = read_idx_images(path if os.path.exists(path) else path + ".gz")
+    data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0)  # resident, as gantrain's
+    act = lambda: nn.LeakyReLU(0.2)
+    generator = nn.Sequential(nn.Linear(latent, 256), act(), nn.Linear(256, 512), act(),
+                              nn.Linear(512, 1024), act(), nn.Linear(1024, 784), nn.Tanh())
+    discriminator = nn.Sequential(nn.Linear(784, 1024), act(), nn.Dropout(0.3),
+                                  nn.Linear(1024, 512), act(), nn.Dropout(0.3),
+                                  nn.Linear(512, 256), act(), nn.Dropout(0.3),
+                                  nn.Linear(256, 1), nn.Sigmoid())
+    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4)
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
+    loss = nn.BCELoss()
+    per_epoch = data.shape[0] // batch
+    start = time.perf_counter()
+    for step in range(steps):
+        if step % per_epoch == 0:
+            order = torch.randperm(data.shape[0])
+        real = data[order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]]
+        ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+        # Discriminator step (Algorithm 1, k = 1) on real (1) and detached fakes (0).
+        d_opt.zero_grad()
+        fake = generator(torch.randn(batch, latent))
+        d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)) / 2
+        d_loss.backward()
+        d_opt.step()
+        # Generator step, non-saturating loss.
+        g_opt.zero_grad()
+        g_loss = loss(discriminator(generator(torch.randn(batch, latent))), ones)
+        g_loss.backward()
+        g_opt.step()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("task", choices=["even-bits", "mnist"])
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)  # 1: the fast setting measured in PERF_NOTES.md
+    if args.task == "even-bits":
+        steps = args.steps or 500
+        seconds = even_bits(steps)
+    else:
+        steps = args.steps or 600
+        seconds = mnist(steps, args.data_dir)
+    print(f"train_seconds {seconds:.4f} steps {steps}")
+
+
+if __name__ == "__main__":
+    main()
