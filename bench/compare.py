@@ -30,11 +30,12 @@ def run(cmd, env=None):
     return out, wall, usage.ru_maxrss / 1024.0
 
 
-def train_seconds(out, pattern):
+def steps_per_second(out, pattern):
+    """Training steps per second from a program's timing line (named groups steps, seconds)."""
     match = re.search(pattern, out)
     if not match:
         sys.exit(f"bench: no timing line in output:\n{out}")
-    return int(match.group(1)), float(match.group(2))
+    return int(match.group("steps")) / float(match.group("seconds"))
 
 
 def main():
@@ -59,18 +60,16 @@ def main():
             python + ["even-bits", "--steps", "500"],
             16),
     }
-    gantrain_done = r"done: (\d+) steps in ([0-9.]+) s"
-    python_done = r"train_seconds ([0-9.]+) steps (\d+)"
+    gantrain_done = r"done: (?P<steps>\d+) steps in (?P<seconds>[0-9.]+) s"
+    python_done = r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
     results = {}
     for task, (ours, theirs, batch) in cases.items():
         samples = {"gantrain": [], "python": []}
         for i in range(args.repeats):  # alternate, so drifts in machine load hit both
             out, wall, rss = run(ours + ["--out", os.path.join(work, f"{task}{i}")])
-            steps, secs = train_seconds(out, gantrain_done)
-            samples["gantrain"].append((steps / secs, wall, rss))
+            samples["gantrain"].append((steps_per_second(out, gantrain_done), wall, rss))
             out, wall, rss = run(theirs)
-            secs, steps = train_seconds(out, python_done)[::-1]
-            samples["python"].append((float(steps) / float(secs), wall, rss))
+            samples["python"].append((steps_per_second(out, python_done), wall, rss))
         results[task] = (samples, batch)
 
     print(f"\nmedians of {args.repeats} alternating runs each (training steps/s exclude start-up "

@@ -206,7 +206,7 @@ TrainResult train(const TrainRequest& request) {
     final_metrics = task->metrics(generate(trainer.generator(), eval_noise));
   for (const auto& m : final_metrics)
     if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
-  spdlog::info("done: {} steps in {:.1f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
+  spdlog::info("done: {} steps in {:.3f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
                summary.empty() ? "" : "; over " + std::to_string(config.log.eval_samples) +
                                           " samples: ",
                summary, run.latest_checkpoint());
