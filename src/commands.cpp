@@ -2,13 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
+#include <map>
 
 #include "gantrain/device.h"
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "gantrain/io/checkpoint.h"
+#include "gantrain/io/eval_json.h"
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/task.h"
@@ -57,6 +61,36 @@ torch::Tensor generate(Mlp& generator, const torch::Tensor& noise) {
   torch::Tensor samples = generator->forward(noise);
   generator->train(was_training);
   return samples;
+}
+
+// A checkpoint's generator with the config and task it was trained with.
+struct TrainedGenerator {
+  std::string path;  // the checkpoint file
+  Config config;
+  std::unique_ptr<Task> task;
+  Mlp generator{nullptr};
+  int64_t step = 0;
+};
+
+TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Device device) {
+  TrainedGenerator out;
+  out.path = resolve_checkpoint(path_or_run_dir);
+  auto archive = read_archive(out.path, device);
+  out.config = config_from_yaml(read_config_from(archive, out.path), out.path + " (config)");
+  out.task = find_task(out.config.task).create(out.config);
+  out.generator = out.task->make_generator();
+  try {
+    torch::serialize::InputArchive g;
+    torch::Tensor step;
+    archive.read("generator", g);
+    out.generator->load(g);
+    archive.read("step", step);
+    out.step = step.item<int64_t>();
+  } catch (const c10::Error& e) {
+    throw Error(out.path + ": generator does not load: " + first_line(e.what()));
+  }
+  out.generator->to(device);
+  return out;
 }
 
 }  // namespace
@@ -115,6 +149,10 @@ TrainResult train(const TrainRequest& request) {
                         std::to_string(total_steps) + " steps)");
     spdlog::info("resumed from {} at step {}", request.resume_checkpoint, resumed_step);
   }
+  // Built before the run directory: a bad eval.metrics or missing test data fails first.
+  std::unique_ptr<Evaluator> evaluator;
+  if (config.eval.every > 0)
+    evaluator = task->make_evaluator(parse_eval_groups(*task, config.eval.metrics), device);
   if (resumed_step < 0 && holds_run(config.log.out))
     throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
                       config.log.out + ", or choose another --out");
@@ -125,11 +163,14 @@ TrainResult train(const TrainRequest& request) {
 
   std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake"};
   for (const auto& name : task->metric_names()) columns.push_back(name);
+  if (evaluator)
+    for (const auto& name : evaluator->names())
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
   columns.push_back("elapsed_s");
   MetricsCsv csv(run.metrics_path(), columns, resumed_step < 0 ? 0 : resumed_step);
 
   const torch::Tensor eval_noise =
-      fixed_noise(config.model, config.log.eval_samples, config.train.seed + 1, device);
+      fixed_noise(config.model, config.eval.samples, config.train.seed + 1, device);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -163,18 +204,30 @@ TrainResult train(const TrainRequest& request) {
     line += fmt::format("  ETA {:>6}  d_loss {:.3f}  g_loss {:.3f}  D(x) {:.2f}  D(G(z)) {:.2f}",
                         format_duration((p.total_steps - p.step) / std::max(steps_per_s, 1e-9)),
                         p.d_loss, p.g_loss, p.d_real, p.d_fake);
-    std::vector<double> row = {static_cast<double>(p.step), static_cast<double>(p.epoch),
-                               p.d_loss, p.g_loss, p.d_real, p.d_fake};
+    std::map<std::string, double> values = {
+        {"step", p.step}, {"epoch", p.epoch},   {"d_loss", p.d_loss},
+        {"g_loss", p.g_loss}, {"d_real", p.d_real}, {"d_fake", p.d_fake}};
     for (const auto& m : metrics) {
-      row.push_back(m.value);
+      values[m.name] = m.value;
       if (!m.shown.empty()) line += "  " + m.shown;
     }
-    row.push_back(seconds);
     // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
     torch::Tensor glimpse = grid_noise.narrow(0, 0, std::min<int64_t>(8, grid_noise.size(0)));
     std::string text = task->samples_as_text(generate(trainer.generator(), glimpse));
     if (!text.empty()) line += "  sample " + text.substr(0, text.size() - 1) + ", ...]";
     spdlog::info(line);
+    if (evaluator && (p.step % config.eval.every == 0 || p.step == p.total_steps)) {
+      std::string shown;
+      for (const auto& m : evaluator->evaluate(generate(trainer.generator(), eval_noise))) {
+        values[m.name] = m.value;
+        shown += "  " + m.shown;
+      }
+      spdlog::info("eval at step {}:{}", p.step, shown);
+    }
+    values["elapsed_s"] = elapsed();
+    std::vector<double> row;  // columns without a value this time (eval) stay empty
+    for (const auto& c : columns)
+      row.push_back(values.count(c) ? values[c] : std::numeric_limits<double>::quiet_NaN());
     csv.append(row);
   };
   hooks.on_sample = [&] {
@@ -207,7 +260,7 @@ TrainResult train(const TrainRequest& request) {
   for (const auto& m : final_metrics)
     if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
   spdlog::info("done: {} steps in {:.3f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
-               summary.empty() ? "" : "; over " + std::to_string(config.log.eval_samples) +
+               summary.empty() ? "" : "; over " + std::to_string(config.eval.samples) +
                                           " samples: ",
                summary, run.latest_checkpoint());
   return result;
@@ -215,27 +268,45 @@ TrainResult train(const TrainRequest& request) {
 
 std::string sample(const SampleRequest& request) {
   torch::Device device = resolve_device(request.device);
-  std::string path = resolve_checkpoint(request.checkpoint);
-  auto archive = read_archive(path, device);
-  Config config = config_from_yaml(read_config_from(archive, path), path + " (config)");
-  auto task = find_task(config.task).create(config);
-  Mlp generator = task->make_generator();
-  try {
-    torch::serialize::InputArchive g;
-    archive.read("generator", g);
-    generator->load(g);
-  } catch (const c10::Error& e) {
-    throw Error(path + ": generator does not load: " + first_line(e.what()));
-  }
-  generator->to(device);
+  TrainedGenerator trained = load_generator(request.checkpoint, device);
+  const Config& config = trained.config;
+  auto& task = trained.task;
   torch::Tensor samples =
-      generate(generator, fixed_noise(config.model, request.n, request.seed, device));
+      generate(trained.generator, fixed_noise(config.model, request.n, request.seed, device));
   if (task->sample_extension() == "txt" && request.out.empty())
     return task->samples_as_text(samples);
   if (request.out.empty())
     throw ConfigError("gantrain sample: --out FILE is required for task '" + config.task + "'");
   task->write_samples(samples, request.nrow, request.out);
   return "";
+}
+
+std::string evaluate(const EvalRequest& request) {
+  torch::Device device = resolve_device(request.device);
+  TrainedGenerator trained = load_generator(request.checkpoint, device);
+  Config& config = trained.config;
+  if (!request.data_dir.empty()) config.data.dir = request.data_dir;
+  if (request.n > 0) config.eval.samples = request.n;
+  if (!request.metrics.empty()) config.eval.metrics = request.metrics;
+  const int64_t seed = request.seed >= 0 ? request.seed : config.train.seed + 1;
+  // Re-created with the (possibly changed) data directory.
+  trained.task = find_task(config.task).create(config);
+  auto evaluator =
+      trained.task->make_evaluator(parse_eval_groups(*trained.task, config.eval.metrics), device);
+  std::vector<Metric> metrics = evaluator->evaluate(
+      generate(trained.generator, fixed_noise(config.model, config.eval.samples, seed, device)));
+
+  EvalRecord record{trained.path, trained.step, config.eval.samples, seed, {}};
+  std::string table = fmt::format("{} at step {}, {} samples (noise seed {}):\n", trained.path,
+                                  trained.step, config.eval.samples, seed);
+  for (const auto& m : metrics) {
+    record.metrics.emplace_back(m.name, m.value);
+    table += fmt::format("  {:<22} {:>12.4f}   {}\n", m.name, m.value, m.shown);
+  }
+  const std::string json = run_dir_of_checkpoint(trained.path) + "/eval.json";
+  write_eval_json(json, record);
+  spdlog::info("wrote {}", json);
+  return table;
 }
 
 }  // namespace gantrain

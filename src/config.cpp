@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -235,8 +236,13 @@ const std::vector<KeySpec>& key_table() {
                         &LogConfig::grid_samples, 1, 10000));
     t.push_back(int_key("log.grid_nrow", "images per sample-grid row", &C::log,
                         &LogConfig::grid_nrow, 1, 10000));
-    t.push_back(int_key("log.eval_samples", "samples behind the end-of-run summary", &C::log,
-                        &LogConfig::eval_samples, 1, 10000000));
+
+    t.push_back(int_key("eval.every", "steps between sample-quality evaluations; 0 = never",
+                        &C::eval, &EvalConfig::every, 0, 1000000000000));
+    t.push_back(int_key("eval.samples", "generated samples measured by task metrics and eval",
+                        &C::eval, &EvalConfig::samples, 10, 1000000));
+    t.push_back(text_key("eval.metrics", "metric groups to compute, comma-separated, or all",
+                         &C::eval, &EvalConfig::metrics));
     return t;
   }();
   return table;
@@ -355,16 +361,20 @@ Setting parse_set_argument(const std::string& text) {
 }
 
 void apply_setting(Config& config, const Setting& setting) {
+  // Keys renamed since a release: configs and checkpoints written before still load.
+  static const std::map<std::string, std::string> renamed = {{"log.eval_samples", "eval.samples"}};
+  auto rename = renamed.find(setting.key);
+  const std::string& key = rename == renamed.end() ? setting.key : rename->second;
   const auto& table = key_table();
   auto spec = std::find_if(table.begin(), table.end(),
-                           [&](const KeySpec& s) { return s.key == setting.key; });
+                           [&](const KeySpec& s) { return s.key == key; });
   if (spec == table.end())
     throw ConfigError(setting.origin + ": unknown key '" + setting.key + "'" +
                       did_you_mean(setting.key));
   try {
     spec->set(config, setting.value);
   } catch (const std::string& expected) {
-    throw ConfigError(setting.origin + ": " + setting.key + " = '" + setting.value +
+    throw ConfigError(setting.origin + ": " + key + " = '" + setting.value +
                       "': expected " + expected);
   }
 }
@@ -381,6 +391,10 @@ void validate(const Config& config) {
     throw ConfigError("log.grid_nrow = " + std::to_string(config.log.grid_nrow) +
                       ": expected at most log.grid_samples = " +
                       std::to_string(config.log.grid_samples));
+  if (config.eval.every > 0 && config.eval.every % config.log.every != 0)
+    throw ConfigError("eval.every = " + std::to_string(config.eval.every) +
+                      ": expected a multiple of log.every = " + std::to_string(config.log.every) +
+                      " (evaluations are written with the metrics.csv rows)");
 }
 
 std::string to_yaml(const Config& config) {

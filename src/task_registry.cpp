@@ -1,6 +1,9 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "gantrain/commands.h"
 #include "gantrain/error.h"
 #include "gantrain/task.h"
@@ -21,6 +24,25 @@ const TaskEntry& find_task(const std::string& name) {
     known += (known.empty() ? "" : ", ") + entry.name;
   }
   throw ConfigError("unknown task '" + name + "' (expected one of: " + known + ")");
+}
+
+std::vector<std::string> parse_eval_groups(const Task& task, const std::string& list) {
+  const std::vector<std::string> known = task.eval_groups();
+  if (list == "all" || list.empty()) return known;
+  std::vector<std::string> chosen;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string expected;
+      for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + k;
+      throw ConfigError("eval.metrics = '" + list + "': unknown metric group '" + name +
+                        "' (expected all or some of: " + expected + ")");
+    }
+    if (std::find(chosen.begin(), chosen.end(), name) == chosen.end()) chosen.push_back(name);
+  }
+  return chosen;
 }
 
 std::vector<std::string> task_summaries() {

@@ -44,6 +44,20 @@ struct SampleRequest {
 /// Draws samples from a checkpoint's generator; returns the text to print (may be empty).
 std::string sample(const SampleRequest& request);
 
+/// What `gantrain eval` does.
+struct EvalRequest {
+  std::string checkpoint;       ///< checkpoint file or run directory
+  int64_t n = 0;                ///< generated samples; 0 = the run's eval.samples
+  std::string metrics;          ///< comma-separated metric groups; empty = the run's eval.metrics
+  int64_t seed = -1;            ///< noise seed; -1 = the one training-time evaluation uses
+  std::string device = "auto";  ///< cpu, cuda, cuda:N or auto
+  std::string data_dir;         ///< real data directory; empty = the run's
+};
+
+/// Measures a checkpoint's generator (docs/metrics.md), writes eval.json beside the run's
+/// checkpoints and returns the table to print.
+std::string evaluate(const EvalRequest& request);
+
 /// "name  summary" of every task, for --help.
 std::vector<std::string> task_summaries();
 

@@ -49,7 +49,13 @@ struct LogConfig {
   int64_t keep_checkpoints = 3;    ///< step_N.pt files kept (latest.pt always); 0 = keep all
   int64_t grid_samples = 64;       ///< images in a sample grid
   int64_t grid_nrow = 8;           ///< images per grid row
-  int64_t eval_samples = 10000;    ///< samples behind the end-of-run summary
+};
+
+/// Sample-quality evaluation (gantrain eval, and during training).
+struct EvalConfig {
+  int64_t every = 0;               ///< steps between evaluations while training; 0 = never
+  int64_t samples = 10000;         ///< generated samples measured (task metrics and eval)
+  std::string metrics = "all";     ///< comma-separated metric groups of the task, or all
 };
 
 /// Everything a run needs; written to the run directory and into each checkpoint.
@@ -59,6 +65,7 @@ struct Config {
   DataConfig data;
   TrainConfig train;
   LogConfig log;
+  EvalConfig eval;
 };
 
 /// One key=value assignment and where it came from ("file.yaml:3:5", "--set", "--lr").

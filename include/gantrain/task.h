@@ -20,6 +20,16 @@ struct Metric {
   std::string shown;  ///< how the progress line shows it, e.g. "even 100%"
 };
 
+/// Measures generated samples against the task's real data (gantrain eval, eval.every).
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  /// Names of the metrics evaluate() returns, in order (metrics.csv columns).
+  virtual std::vector<std::string> names() const = 0;
+  /// Measures generated samples [N, features of one real sample].
+  virtual std::vector<Metric> evaluate(const torch::Tensor& samples) = 0;
+};
+
 /// The task-specific half of a run.
 class Task {
  public:
@@ -36,6 +46,11 @@ class Task {
   virtual std::vector<Metric> metrics(const torch::Tensor& samples) const { (void)samples; return {}; }
   /// Samples as short text for the progress line and `gantrain sample`; empty for images.
   virtual std::string samples_as_text(const torch::Tensor& samples) const { (void)samples; return {}; }
+  /// Metric groups make_evaluator() accepts, in the order they are reported.
+  virtual std::vector<std::string> eval_groups() const = 0;
+  /// Evaluator of the given groups (a subset of eval_groups()); slow set-up happens here.
+  virtual std::unique_ptr<Evaluator> make_evaluator(const std::vector<std::string>& groups,
+                                                    torch::Device device) const = 0;
   /// File extension of written samples: "png" for images, "txt" otherwise.
   virtual std::string sample_extension() const = 0;
   /// Writes generated samples [n, features] to `path` (a grid of `nrow` per row for images).
@@ -50,6 +65,10 @@ struct TaskEntry {
   std::function<void(Config&)> set_defaults;                      ///< on top of Config{}
   std::function<std::unique_ptr<Task>(const Config&)> create;     ///< config is validated
 };
+
+/// The groups a comma-separated list names ("all" = every group of the task); throws
+/// ConfigError naming an unknown group and the valid ones.
+std::vector<std::string> parse_eval_groups(const Task& task, const std::string& list);
 
 /// All tasks, in --help order.
 const std::vector<TaskEntry>& task_registry();

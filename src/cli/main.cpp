@@ -68,7 +68,8 @@ std::string usage_header() {
   std::string text =
       "gantrain " GANTRAIN_VERSION " - train small GANs (Goodfellow et al. 2014) with LibTorch\n\n"
       "usage: gantrain [train] [options]        train (the default subcommand)\n"
-      "       gantrain sample --checkpoint RUN_DIR_OR_PT [--n 64] [--out grid.png]\n\n"
+      "       gantrain sample --checkpoint RUN_DIR_OR_PT [--n 64] [--out grid.png]\n"
+      "       gantrain eval --checkpoint RUN_DIR_OR_PT [--n 10000] [--metrics fid,is,modes,pr,parzen]\n\n"
       "tasks:\n";
   for (const auto& t : gantrain::task_summaries()) text += "  " + t + "\n";
   return text;
@@ -194,14 +195,20 @@ int run_train(int argc, char** argv) {
   return 0;
 }
 
-int run_sample(int argc, char** argv) {
-  // cxxopts reads one-letter names as short options; accept the documented --n too.
-  std::vector<std::string> rewritten(argv, argv + argc);
-  for (auto& arg : rewritten)
-    if (arg == "--n" || arg.rfind("--n=", 0) == 0) arg = "--num" + arg.substr(3);
+// cxxopts reads one-letter names as short options; accept the documented --n too.
+struct LongN {
+  std::vector<std::string> args;
   std::vector<char*> pointers;
-  for (auto& arg : rewritten) pointers.push_back(arg.data());
-  argv = pointers.data();
+  LongN(int argc, char** argv) : args(argv, argv + argc) {
+    for (auto& arg : args)
+      if (arg == "--n" || arg.rfind("--n=", 0) == 0) arg = "--num" + arg.substr(3);
+    for (auto& arg : args) pointers.push_back(arg.data());
+  }
+};
+
+int run_sample(int argc, char** argv) {
+  LongN long_n(argc, argv);
+  argv = long_n.pointers.data();
   cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
   // clang-format off
   options.add_options()
@@ -240,6 +247,51 @@ int run_sample(int argc, char** argv) {
   return 0;
 }
 
+int run_eval(int argc, char** argv) {
+  LongN long_n(argc, argv);
+  argv = long_n.pointers.data();
+  cxxopts::Options options(
+      "gantrain eval",
+      "Measure a trained generator's samples (docs/metrics.md); writes eval.json in the run "
+      "directory.\nmnist metric groups: fid, is, modes, pr, parzen. even-bits: even, modes, kl.\n");
+  // clang-format off
+  options.add_options()
+    ("checkpoint", "checkpoint file or run directory (uses checkpoints/latest.pt)", cxxopts::value<std::string>())
+    ("n,num", "generated samples (also --n); default: the run's eval.samples (10000)", cxxopts::value<int64_t>())
+    ("metrics", "metric groups, comma-separated, or all; default: the run's eval.metrics", cxxopts::value<std::string>())
+    ("seed", "noise seed; default: the one training-time evaluation uses (train.seed + 1)", cxxopts::value<int64_t>())
+    ("data-dir", "real data directory; default: the run's", cxxopts::value<std::string>())
+    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("auto"))
+    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
+    ("h,help", "this help");
+  // clang-format on
+  auto args = options.parse(argc, argv);
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
+                                "' (see gantrain eval --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  if (args.count("help")) {
+    std::cout << options.help();
+    return 0;
+  }
+  if (!args.count("checkpoint"))
+    throw gantrain::ConfigError("gantrain eval: --checkpoint RUN_DIR_OR_PT is required");
+  gantrain::EvalRequest request;
+  request.checkpoint = args["checkpoint"].as<std::string>();
+  if (args.count("num")) request.n = args["num"].as<int64_t>();
+  if (args.count("num") && (request.n < 10 || request.n > 1000000))
+    throw gantrain::ConfigError("gantrain eval: --n " + std::to_string(request.n) +
+                                ": expected an integer in [10, 1000000]");
+  if (args.count("metrics")) request.metrics = args["metrics"].as<std::string>();
+  if (args.count("seed")) request.seed = args["seed"].as<int64_t>();
+  if (args.count("seed") && request.seed < 0)
+    throw gantrain::ConfigError("gantrain eval: --seed must be >= 0");
+  if (args.count("data-dir")) request.data_dir = args["data-dir"].as<std::string>();
+  request.device = args["device"].as<std::string>();
+  std::cout << gantrain::evaluate(request) << std::flush;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,7 +302,9 @@ int main(int argc, char** argv) {
   try {
     if (command == "train") return run_train(argc - named, argv + named);
     if (command == "sample") return run_sample(argc - 1, argv + 1);
-    throw gantrain::ConfigError("unknown subcommand '" + command + "' (expected train or sample)");
+    if (command == "eval") return run_eval(argc - 1, argv + 1);
+    throw gantrain::ConfigError("unknown subcommand '" + command +
+                                "' (expected train, sample or eval)");
   } catch (const cxxopts::exceptions::exception& e) {
     spdlog::error("error: {} (see gantrain --help)", e.what());
     return kExitUsage;

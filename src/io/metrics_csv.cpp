@@ -1,6 +1,7 @@
 #include "gantrain/io/metrics_csv.h"
 
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -39,7 +40,10 @@ void MetricsCsv::append(const std::vector<double>& values) {
                 std::to_string(columns_));
   std::ostringstream row;
   row.precision(7);
-  for (size_t i = 0; i < values.size(); ++i) row << (i ? "," : "") << values[i];
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) row << ',';
+    if (!std::isnan(values[i])) row << values[i];  // NaN: no value this row (an empty field)
+  }
   out_ << row.str() << '\n' << std::flush;
   if (!out_) throw Error(path_ + ": write failed (disk full?)");
 }

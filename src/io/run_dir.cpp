@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 
@@ -70,6 +71,21 @@ std::string resolve_checkpoint(const std::string& path_or_run_dir) {
   }
   if (!fs::exists(path_or_run_dir, ec)) throw Error(path_or_run_dir + ": checkpoint not found");
   return path_or_run_dir;
+}
+
+std::string cache_directory() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  std::string dir = env("GANTRAIN_CACHE");
+  if (dir.empty() && !env("XDG_CACHE_HOME").empty()) dir = env("XDG_CACHE_HOME") + "/gantrain";
+  if (dir.empty() && !env("HOME").empty()) dir = env("HOME") + "/.cache/gantrain";
+  if (dir.empty()) throw Error("no cache directory: set GANTRAIN_CACHE or HOME");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(dir + ": cannot create the cache directory: " + ec.message());
+  return dir;
 }
 
 }  // namespace gantrain

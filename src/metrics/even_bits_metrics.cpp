@@ -1,5 +1,9 @@
 #include "gantrain/metrics/even_bits_metrics.h"
 
+#include <limits>
+
+#include "gantrain/metrics/sample_quality.h"
+
 namespace gantrain {
 
 EvenBitsStats even_bits_stats(const torch::Tensor& integers) {
@@ -12,6 +16,10 @@ EvenBitsStats even_bits_stats(const torch::Tensor& integers) {
   s.even_fraction = counts.slice(0, 0, 128, 2).sum().item<double>() / static_cast<double>(s.samples);
   s.distinct = present.sum().item<int64_t>();
   s.distinct_even = present.slice(0, 0, 128, 2).sum().item<int64_t>();
+  torch::Tensor even_counts = counts.slice(0, 0, 128, 2);
+  s.kl_even_uniform = even_counts.sum().item<int64_t>() > 0
+                          ? kl_from_uniform(even_counts)
+                          : std::numeric_limits<double>::quiet_NaN();
   return s;
 }
 

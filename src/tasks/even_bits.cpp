@@ -1,4 +1,8 @@
 // The classic toy: learn to emit even integers in [0, 128) as 7-bit vectors.
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "gantrain/data/bits.h"
@@ -30,6 +34,24 @@ class EvenIntegers : public BatchSource {
   torch::Device device_;
 };
 
+// gantrain eval for the toy: the task metrics, selected by group.
+class EvenBitsEvaluator : public Evaluator {
+ public:
+  EvenBitsEvaluator(const Task& task, std::vector<std::string> names)
+      : task_(task), names_(std::move(names)) {}
+  std::vector<std::string> names() const override { return names_; }
+  std::vector<Metric> evaluate(const torch::Tensor& samples) override {
+    std::vector<Metric> out;
+    for (const Metric& m : task_.metrics(samples))
+      if (std::find(names_.begin(), names_.end(), m.name) != names_.end()) out.push_back(m);
+    return out;
+  }
+
+ private:
+  const Task& task_;
+  std::vector<std::string> names_;
+};
+
 class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
@@ -39,15 +61,26 @@ class EvenBits : public Task {
     return std::make_unique<EvenIntegers>(config_.train.batch_size, device);
   }
   std::vector<std::string> metric_names() const override {
-    return {"even_fraction", "distinct", "distinct_even"};
+    return {"even_fraction", "distinct", "distinct_even", "kl_even_uniform"};
   }
   std::vector<Metric> metrics(const torch::Tensor& samples) const override {
     EvenBitsStats s = even_bits_stats(from_bits(samples));
-    char even[32];
-    std::snprintf(even, sizeof even, "even %.1f%%", 100 * s.even_fraction);
-    return {{"even_fraction", s.even_fraction, even},
-            {"distinct", static_cast<double>(s.distinct), "distinct " + std::to_string(s.distinct)},
-            {"distinct_even", static_cast<double>(s.distinct_even), ""}};
+    return {{"even_fraction", s.even_fraction, fmt::format("even {:.1f}%", 100 * s.even_fraction)},
+            {"distinct", static_cast<double>(s.distinct), fmt::format("distinct {}", s.distinct)},
+            {"distinct_even", static_cast<double>(s.distinct_even),
+             fmt::format("evens {}/64", s.distinct_even)},
+            {"kl_even_uniform", s.kl_even_uniform, fmt::format("KL {:.3f}", s.kl_even_uniform)}};
+  }
+  // Groups of metrics(): which columns each selects.
+  std::vector<std::string> eval_groups() const override { return {"even", "modes", "kl"}; }
+  std::unique_ptr<Evaluator> make_evaluator(const std::vector<std::string>& groups,
+                                            torch::Device) const override {
+    static const std::map<std::string, std::vector<std::string>> columns = {
+        {"even", {"even_fraction"}}, {"modes", {"distinct", "distinct_even"}},
+        {"kl", {"kl_even_uniform"}}};
+    std::vector<std::string> names;
+    for (const auto& g : groups) names.insert(names.end(), columns.at(g).begin(), columns.at(g).end());
+    return std::make_unique<EvenBitsEvaluator>(*this, names);
   }
   std::string samples_as_text(const torch::Tensor& samples) const override {
     torch::Tensor integers = from_bits(samples).cpu();

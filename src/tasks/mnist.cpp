@@ -10,16 +10,9 @@
 namespace gantrain::detail {
 namespace {
 
-constexpr int64_t kSide = 28;
+constexpr int64_t kSide = kMnistSide;
 constexpr int64_t kPixels = kSide * kSide;
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-std::string data_directory(const DataConfig& data) {
-  if (!data.dir.empty()) return data.dir;
-  if (data.dataset == "fashion-mnist") return kFashionDir;
-  const char* env = std::getenv("GANTRAIN_DATA");
-  return env && *env ? env : "data/mnist";
-}
 
 class Mnist : public Task {
  public:
@@ -32,17 +25,8 @@ class Mnist : public Task {
   }
 
   std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
-    const std::string dir = data_directory(config_.data);
-    if (!std::filesystem::is_directory(dir))
-      throw Error(dir + ": data directory not found. Get MNIST with scripts/get_mnist.sh " + dir +
-                  ", or Fashion-MNIST from Debian (apt-get install dataset-fashion-mnist) and "
-                  "pass --dataset fashion-mnist");
-    MnistSplit train = load_mnist_split(dir, "train");
-    const auto& dims = train.images.dims;
-    if (dims[1] != kSide || dims[2] != kSide)
-      throw Error(dir + ": images are " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
-                  ", this task expects 28x28");
-    int64_t n = dims[0];
+    MnistSplit train = load_mnist_data(config_.data, "train");
+    int64_t n = train.images.dims[0];
     if (config_.data.limit > 0) n = std::min(n, config_.data.limit);
     if (config_.train.batch_size > n)
       throw ConfigError("train.batch_size = " + std::to_string(config_.train.batch_size) +
@@ -52,6 +36,14 @@ class Mnist : public Task {
         torch::from_blob(train.images.data.data(), {n, kPixels}, torch::kByte)
             .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
     return std::make_unique<TensorBatches>(images, config_.train.batch_size);
+  }
+
+  std::vector<std::string> eval_groups() const override {
+    return {"fid", "is", "modes", "pr", "parzen"};
+  }
+  std::unique_ptr<Evaluator> make_evaluator(const std::vector<std::string>& groups,
+                                            torch::Device device) const override {
+    return make_mnist_evaluator(config_, groups, device);
   }
 
   std::string sample_extension() const override { return "png"; }
@@ -66,6 +58,27 @@ class Mnist : public Task {
 };
 
 }  // namespace
+
+std::string mnist_data_directory(const DataConfig& data) {
+  if (!data.dir.empty()) return data.dir;
+  if (data.dataset == "fashion-mnist") return kFashionDir;
+  const char* env = std::getenv("GANTRAIN_DATA");
+  return env && *env ? env : "data/mnist";
+}
+
+MnistSplit load_mnist_data(const DataConfig& data, const std::string& split) {
+  const std::string dir = mnist_data_directory(data);
+  if (!std::filesystem::is_directory(dir))
+    throw Error(dir + ": data directory not found. Get MNIST with scripts/get_mnist.sh " + dir +
+                ", or Fashion-MNIST from Debian (apt-get install dataset-fashion-mnist) and "
+                "pass --dataset fashion-mnist");
+  MnistSplit loaded = load_mnist_split(dir, split);
+  const auto& dims = loaded.images.dims;
+  if (dims[1] != kMnistSide || dims[2] != kMnistSide)
+    throw Error(dir + ": " + split + " images are " + std::to_string(dims[1]) + "x" +
+                std::to_string(dims[2]) + ", this task expects 28x28");
+  return loaded;
+}
 
 TaskEntry mnist_task() {
   TaskEntry entry;
@@ -88,7 +101,6 @@ TaskEntry mnist_task() {
     c.log.every = 100;
     c.log.sample_every = 600;
     c.log.checkpoint_every = 600;
-    c.log.eval_samples = 1000;
   };
   entry.create = [](const Config& c) { return std::make_unique<Mnist>(c); };
   return entry;

@@ -1,10 +1,25 @@
 #pragma once
 // Registry entries of the built-in tasks; each lives in its own .cpp under src/tasks/.
+#include "gantrain/data/idx.h"
 #include "gantrain/task.h"
 
 namespace gantrain::detail {
 
 TaskEntry even_bits_task();
 TaskEntry mnist_task();
+
+/// Side of MNIST-format images.
+constexpr int64_t kMnistSide = 28;
+
+/// The IDX directory a data config names (data.dir, else $GANTRAIN_DATA or the dataset's).
+std::string mnist_data_directory(const DataConfig& data);
+
+/// Loads split "train" or "t10k" of 28x28 images; errors say how to get missing data.
+MnistSplit load_mnist_data(const DataConfig& data, const std::string& split);
+
+/// The MNIST evaluator (src/tasks/mnist_eval.cpp): classifier-based metrics and Parzen.
+std::unique_ptr<Evaluator> make_mnist_evaluator(const Config& config,
+                                                const std::vector<std::string>& groups,
+                                                torch::Device device);
 
 }  // namespace gantrain::detail

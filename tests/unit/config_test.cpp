@@ -117,6 +117,20 @@ TEST(ConfigTest, ValidateCrossFieldChecks) {
   c.train.epochs = 0;
   EXPECT_THROW_MSG(validate(c), ConfigError, "both 0");
   EXPECT_THROW_MSG(default_config("evenbits"), ConfigError, "unknown task 'evenbits'");
+  Config e;
+  e.log.every = 100;
+  e.eval.every = 250;
+  EXPECT_THROW_MSG(validate(e), ConfigError, "eval.every = 250: expected a multiple of log.every = 100");
+  e.eval.every = 300;
+  EXPECT_NO_THROW(validate(e));
+}
+
+TEST(ConfigTest, RenamedKeyStillLoads) {
+  Config c;
+  apply_setting(c, {"log.eval_samples", "500", "old.yaml:3:3"});
+  EXPECT_EQ(c.eval.samples, 500);
+  EXPECT_THROW_MSG(apply_setting(c, {"log.eval_samples", "0", "old.yaml:3:3"}), ConfigError,
+                   "old.yaml:3:3: eval.samples = '0': expected an integer in [10, 1000000]");
 }
 
 TEST(ConfigTest, YamlRoundTripIsExact) {

@@ -34,4 +34,8 @@ bool holds_run(const std::string& root);
 /// The checkpoint a path names: a .pt file as is, a run directory's checkpoints/latest.pt.
 std::string resolve_checkpoint(const std::string& path_or_run_dir);
 
+/// Directory for gantrain's caches (the evaluation classifier): $GANTRAIN_CACHE, else
+/// $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain; created if missing; throws Error if not.
+std::string cache_directory();
+
 }  // namespace gantrain

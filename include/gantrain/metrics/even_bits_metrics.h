@@ -12,6 +12,9 @@ struct EvenBitsStats {
   double even_fraction = 0;     ///< share of even integers, in [0, 1]
   int64_t distinct = 0;         ///< distinct values among them, in [0, 128]
   int64_t distinct_even = 0;    ///< distinct even values, in [0, 64]
+  /// KL (nats) of the even samples' histogram from uniform over the 64 evens, in [0, log 64];
+  /// NaN when no sample is even. Odd samples are left out: the even fraction measures them.
+  double kl_even_uniform = 0;
 };
 
 /// Measures [N] int64 integers in [0, 128).

@@ -1,0 +1,50 @@
+#pragma once
+/// A small CNN trained on the real data: its features and class probabilities are the space in
+/// which gantrain measures MNIST-format samples (FID, IS, modes, precision/recall).
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace gantrain {
+
+/// conv 5x5 (16) - pool - conv 5x5 (32) - pool - fc 128 - fc classes, ReLU between.
+/// Submodules "conv1", "conv2", "fc1", "fc2" are the cache file's schema.
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  /// `side` x `side` single-channel images, `classes` outputs.
+  ClassifierImpl(int64_t side, int64_t classes);
+  /// [N, side*side] in [-1, 1] -> [N, 128] penultimate features (after ReLU).
+  torch::Tensor features(const torch::Tensor& images);
+  /// [N, 128] features -> [N, classes] logits.
+  torch::Tensor head(const torch::Tensor& features);
+  /// [N, side*side] in [-1, 1] -> [N, classes] logits.
+  torch::Tensor forward(const torch::Tensor& images);
+
+ private:
+  int64_t side_;
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(Classifier);
+
+/// Feature width of ClassifierImpl::features.
+constexpr int64_t kClassifierFeatures = 128;
+
+/// Trains a fresh classifier (seeded: the same data gives the same weights) on images
+/// [N, side*side] uint8 with labels [N] in [0, classes); Adam, batch 100, `epochs` passes.
+Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& labels,
+                            int64_t side, int64_t classes, int64_t epochs, torch::Device device);
+
+/// Share of images [N, side*side] uint8 whose predicted class equals labels [N], in [0, 1].
+double classifier_accuracy(Classifier& classifier, const torch::Tensor& images,
+                           const torch::Tensor& labels);
+
+/// Features [N, 128] and class probabilities [N, classes] of images [N, side*side] in
+/// [-1, 1] (float) or [0, 255] (uint8), computed in batches under NoGradGuard, on the CPU.
+struct ClassifierOutputs {
+  torch::Tensor features;
+  torch::Tensor probabilities;
+};
+ClassifierOutputs classify(Classifier& classifier, const torch::Tensor& images);
+
+}  // namespace gantrain

@@ -1,0 +1,93 @@
+#include "gantrain/metrics/classifier.h"
+
+#include "gantrain/device.h"
+
+namespace gantrain {
+namespace {
+
+constexpr int64_t kBatch = 100;
+
+// uint8 [0, 255] or float [-1, 1] -> float [-1, 1], the generator's output range.
+torch::Tensor to_unit_range(const torch::Tensor& images) {
+  if (images.scalar_type() == torch::kByte) return images.to(torch::kFloat).div(127.5).sub(1.0);
+  return images.to(torch::kFloat);
+}
+
+}  // namespace
+
+ClassifierImpl::ClassifierImpl(int64_t side, int64_t classes) : side_(side) {
+  TORCH_CHECK(side % 4 == 0 && side > 0, "Classifier: image side must be a multiple of 4");
+  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 5).padding(2)));
+  conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 5).padding(2)));
+  fc1_ = register_module("fc1", torch::nn::Linear(32 * (side / 4) * (side / 4), kClassifierFeatures));
+  fc2_ = register_module("fc2", torch::nn::Linear(kClassifierFeatures, classes));
+}
+
+torch::Tensor ClassifierImpl::features(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 2 && images.size(1) == side_ * side_, "Classifier: expected [N, ",
+              side_ * side_, "], got ", images.sizes());
+  torch::Tensor x = images.view({-1, 1, side_, side_});
+  x = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);
+  x = torch::max_pool2d(torch::relu(conv2_->forward(x)), 2);
+  return torch::relu(fc1_->forward(x.flatten(1)));
+}
+
+torch::Tensor ClassifierImpl::head(const torch::Tensor& features) { return fc2_->forward(features); }
+
+torch::Tensor ClassifierImpl::forward(const torch::Tensor& images) { return head(features(images)); }
+
+Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& labels,
+                            int64_t side, int64_t classes, int64_t epochs, torch::Device device) {
+  TORCH_CHECK(images.size(0) == labels.size(0) && images.size(0) >= kBatch,
+              "train_classifier: need as many labels as images, at least ", kBatch);
+  // Its own generator: training the classifier never moves the run's random stream.
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(20141201);
+  // Parameters are initialised from the default generator: seed it for this, then restore.
+  at::Generator cpu = default_generator(torch::kCPU);
+  torch::Tensor saved = generator_state(cpu);
+  cpu.set_current_seed(20141201);
+  Classifier classifier(side, classes);
+  set_generator_state(cpu, saved);
+  classifier->to(device);
+  classifier->train();
+  torch::optim::Adam optimizer(classifier->parameters(), torch::optim::AdamOptions(1e-3));
+  torch::Tensor x_all = images.to(device), y_all = labels.to(device, torch::kLong);
+  const int64_t n = images.size(0);
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    torch::Tensor order = torch::randperm(n, generator, torch::kLong).to(device);
+    for (int64_t start = 0; start + kBatch <= n; start += kBatch) {
+      torch::Tensor index = order.narrow(0, start, kBatch);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          classifier->forward(to_unit_range(x_all.index_select(0, index))),
+          y_all.index_select(0, index));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
+  classifier->eval();
+  return classifier;
+}
+
+ClassifierOutputs classify(Classifier& classifier, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  classifier->eval();
+  const torch::Device device = classifier->parameters().front().device();
+  std::vector<torch::Tensor> features, probabilities;
+  for (int64_t start = 0; start < images.size(0); start += 1000) {
+    torch::Tensor batch = to_unit_range(
+        images.narrow(0, start, std::min<int64_t>(1000, images.size(0) - start)).to(device));
+    torch::Tensor f = classifier->features(batch);
+    features.push_back(f.cpu());
+    probabilities.push_back(torch::softmax(classifier->head(f), 1).cpu());
+  }
+  return {torch::cat(features), torch::cat(probabilities)};
+}
+
+double classifier_accuracy(Classifier& classifier, const torch::Tensor& images,
+                           const torch::Tensor& labels) {
+  torch::Tensor predicted = classify(classifier, images).probabilities.argmax(1);
+  return predicted.eq(labels.to(torch::kCPU, torch::kLong)).to(torch::kDouble).mean().item<double>();
+}
+
+}  // namespace gantrain

@@ -1,0 +1,168 @@
+#include "gantrain/metrics/sample_quality.h"
+
+#include <cmath>
+
+namespace gantrain {
+namespace {
+
+// Rows of the query set handled at once: bounds the [rows, N] distance block to ~40 MB.
+constexpr int64_t kChunkRows = 1000;
+
+// Squared Euclidean distances [a rows, b rows] as |a|^2 + |b|^2 - 2 a.b: one matrix product.
+torch::Tensor squared_distances(const torch::Tensor& a, const torch::Tensor& b,
+                                const torch::Tensor& b_norms) {
+  torch::Tensor d = torch::addmm(b_norms.unsqueeze(0), a, b.t(), /*beta=*/1, /*alpha=*/-2);
+  return (d + a.pow(2).sum(1, /*keepdim=*/true)).clamp_min_(0);
+}
+
+torch::Tensor as_float(const torch::Tensor& x) { return x.to(torch::kFloat).contiguous(); }
+
+// Calls visit(first_row, distances [rows, N]) for consecutive row blocks of `query`.
+template <class Visit>
+void for_each_distance_block(const torch::Tensor& query, const torch::Tensor& reference,
+                             Visit visit) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor q = as_float(query), r = as_float(reference);
+  torch::Tensor r_norms = r.pow(2).sum(1);
+  for (int64_t start = 0; start < q.size(0); start += kChunkRows) {
+    int64_t rows = std::min(kChunkRows, q.size(0) - start);
+    visit(start, squared_distances(q.narrow(0, start, rows), r, r_norms));
+  }
+}
+
+// Squared distance of each point of x [N, D] to its k-th nearest other point of x.
+torch::Tensor kth_neighbour_radii(const torch::Tensor& x, int64_t k) {
+  TORCH_CHECK(x.size(0) > k, "precision_recall: need more than k = ", k, " points, got ",
+              x.size(0));
+  torch::Tensor radii = torch::empty({x.size(0)});
+  for_each_distance_block(x, x, [&](int64_t start, const torch::Tensor& d) {
+    // The k+1-th smallest: the point itself is at distance 0.
+    radii.narrow(0, start, d.size(0)).copy_(std::get<0>(torch::kthvalue(d, k + 1, 1)));
+  });
+  return radii;
+}
+
+// Share of `query` points inside any ball (centre reference[i], squared radius radii[i]).
+double share_inside(const torch::Tensor& query, const torch::Tensor& reference,
+                    const torch::Tensor& radii) {
+  int64_t inside = 0;
+  for_each_distance_block(query, reference, [&](int64_t, const torch::Tensor& d) {
+    inside += (d <= radii.unsqueeze(0)).any(1).sum().item<int64_t>();
+  });
+  return static_cast<double>(inside) / static_cast<double>(query.size(0));
+}
+
+// Per-point log-likelihoods [sigmas, M] of test [M, D] under Parzen windows on samples.
+torch::Tensor parzen_point_values(const torch::Tensor& samples, const torch::Tensor& test,
+                                  const std::vector<double>& sigmas) {
+  TORCH_CHECK(samples.dim() == 2 && test.dim() == 2 && samples.size(1) == test.size(1) &&
+                  samples.size(0) > 0 && test.size(0) > 0,
+              "parzen: expected samples [N > 0, D] and test [M > 0, D]");
+  const double n = static_cast<double>(samples.size(0));
+  const double dims = static_cast<double>(samples.size(1));
+  torch::Tensor values = torch::empty({static_cast<int64_t>(sigmas.size()), test.size(0)},
+                                      torch::kDouble);
+  for_each_distance_block(test, samples, [&](int64_t start, const torch::Tensor& d) {
+    for (size_t s = 0; s < sigmas.size(); ++s) {
+      const double sigma = sigmas[s];
+      TORCH_CHECK(sigma > 0, "parzen: sigma must be > 0, got ", sigma);
+      // log (1/N) sum_i N(x; s_i, sigma^2 I)
+      torch::Tensor ll = torch::logsumexp(d * static_cast<float>(-0.5 / (sigma * sigma)), 1)
+                             .to(torch::kDouble) -
+                         std::log(n) - dims * std::log(sigma * std::sqrt(2 * M_PI));
+      values[static_cast<int64_t>(s)].narrow(0, start, d.size(0)).copy_(ll);
+    }
+  });
+  return values;
+}
+
+}  // namespace
+
+FeatureMoments feature_moments(const torch::Tensor& features) {
+  TORCH_CHECK(features.dim() == 2 && features.size(0) >= 2,
+              "feature_moments: expected [N >= 2, D], got ", features.sizes());
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = features.to(torch::kCPU, torch::kDouble);
+  torch::Tensor mean = x.mean(0);
+  torch::Tensor centred = x - mean;
+  return {mean, centred.t().mm(centred) / static_cast<double>(x.size(0) - 1)};
+}
+
+double frechet_distance(const FeatureMoments& a, const FeatureMoments& b) {
+  TORCH_CHECK(a.mean.sizes() == b.mean.sizes(), "frechet_distance: feature sizes differ");
+  torch::NoGradGuard no_grad;
+  // tr((C1 C2)^(1/2)) = tr((C1^(1/2) C2 C1^(1/2))^(1/2)): the inner matrix is symmetric
+  // positive semi-definite, so symmetric eigensolvers suffice (no general sqrtm).
+  auto [w, v] = torch::linalg_eigh(a.covariance);
+  torch::Tensor root_a = v.mm(torch::diag(w.clamp_min(0).sqrt())).mm(v.t());
+  torch::Tensor inner = root_a.mm(b.covariance).mm(root_a);
+  inner = (inner + inner.t()) / 2;  // remove rounding asymmetry before the eigensolver
+  double trace_sqrt = torch::linalg_eigvalsh(inner).clamp_min(0).sqrt().sum().item<double>();
+  double mean_term = (a.mean - b.mean).pow(2).sum().item<double>();
+  double value = mean_term + a.covariance.trace().item<double>() +
+                 b.covariance.trace().item<double>() - 2 * trace_sqrt;
+  return std::max(value, 0.0);  // tiny negatives are rounding
+}
+
+double kl_from_uniform(const torch::Tensor& counts) {
+  TORCH_CHECK(counts.dim() == 1 && counts.numel() > 0, "kl_from_uniform: expected [K > 0]");
+  torch::Tensor c = counts.to(torch::kCPU, torch::kDouble);
+  TORCH_CHECK((c >= 0).all().item<bool>(), "kl_from_uniform: negative count");
+  double total = c.sum().item<double>();
+  TORCH_CHECK(total > 0, "kl_from_uniform: empty histogram");
+  torch::Tensor p = c / total;
+  torch::Tensor nonzero = p.masked_select(p > 0);
+  // KL(p || 1/K) = sum p log p + log K
+  return std::max((nonzero * nonzero.log()).sum().item<double>() + std::log(double(c.numel())),
+                  0.0);
+}
+
+ClassSummary class_summary(const torch::Tensor& probabilities) {
+  TORCH_CHECK(probabilities.dim() == 2 && probabilities.size(0) > 0,
+              "class_summary: expected [N > 0, K]");
+  torch::NoGradGuard no_grad;
+  torch::Tensor p = probabilities.to(torch::kCPU, torch::kDouble);
+  const int64_t classes = p.size(1);
+  torch::Tensor marginal = p.mean(0, /*keepdim=*/true);
+  torch::Tensor log_p = p.clamp_min(1e-30).log();
+  torch::Tensor kl = (p * (log_p - marginal.clamp_min(1e-30).log())).sum(1);
+  ClassSummary s;
+  s.inception_score = std::exp(kl.mean().item<double>());
+  torch::Tensor counts = torch::bincount(p.argmax(1), {}, classes);
+  s.histogram.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + classes);
+  const double threshold = 0.1 * static_cast<double>(p.size(0)) / static_cast<double>(classes);
+  for (int64_t c : s.histogram) s.modes_covered += static_cast<double>(c) >= threshold;
+  s.kl_uniform = kl_from_uniform(counts);
+  return s;
+}
+
+PrecisionRecall precision_recall(const torch::Tensor& real, const torch::Tensor& fake,
+                                 int64_t k) {
+  TORCH_CHECK(real.dim() == 2 && fake.dim() == 2 && real.size(1) == fake.size(1),
+              "precision_recall: expected real [N, D] and fake [M, D]");
+  PrecisionRecall pr;
+  pr.precision = share_inside(fake, real, kth_neighbour_radii(real, k));
+  pr.recall = share_inside(real, fake, kth_neighbour_radii(fake, k));
+  return pr;
+}
+
+ParzenEstimate parzen_log_likelihood(const torch::Tensor& samples, const torch::Tensor& test,
+                                     double sigma) {
+  torch::Tensor values = parzen_point_values(samples, test, {sigma})[0];
+  ParzenEstimate e;
+  e.mean = values.mean().item<double>();
+  // Population std over sqrt(M), as Goodfellow et al.'s parzen_ll.py computes it.
+  e.standard_error = values.std(/*unbiased=*/false).item<double>() /
+                     std::sqrt(static_cast<double>(values.numel()));
+  e.sigma = sigma;
+  return e;
+}
+
+double choose_parzen_sigma(const torch::Tensor& samples, const torch::Tensor& validation,
+                           const std::vector<double>& candidates) {
+  TORCH_CHECK(!candidates.empty(), "choose_parzen_sigma: no candidate widths");
+  torch::Tensor means = parzen_point_values(samples, validation, candidates).mean(1);
+  return candidates[static_cast<size_t>(means.argmax().item<int64_t>())];
+}
+
+}  // namespace gantrain
