@@ -83,7 +83,7 @@ class Trainer {
  private:
   void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
                             StepStats& stats);
-  const torch::Tensor& labels(int64_t n, bool real);
+  void make_labels(int64_t n);
 
   Mlp generator_;
   Mlp discriminator_;
@@ -92,7 +92,8 @@ class Trainer {
   torch::Device device_;
   std::unique_ptr<torch::optim::Adam> optimizer_g_;
   std::unique_ptr<torch::optim::Adam> optimizer_d_;
-  torch::Tensor ones_, zeros_;  // label buffers, reused while the batch size stays the same
+  // Label buffers, reused while the batch size stays the same: [n, 1] ones, [2n, 1] 1s then 0s.
+  torch::Tensor ones_, real_then_fake_;
   torch::Tensor interval_sum_;  // [4] sums of StepStats since the last log line
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
