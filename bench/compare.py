@@ -87,6 +87,14 @@ def main():
         if task == "mnist":
             mnist_steps_per_s = g[0]
 
+    # Start-up alone: exec to exit with LibTorch loaded and nothing trained.
+    startup = {"gantrain --version": [], "python3 -c 'import torch'": []}
+    for _ in range(max(args.repeats, 5)):
+        startup["gantrain --version"].append(run([args.gantrain, "--version"])[1])
+        startup["python3 -c 'import torch'"].append(run([sys.executable, "-c", "import torch"])[1])
+    print("\nstart-up, median wall s: " +
+          ", ".join(f"{name} {statistics.median(v):.2f}" for name, v in startup.items()))
+
     out, _, _ = run([args.gemm_bench])
     roof = dict(line.split() for line in out.strip().splitlines())
     step_gflop = float(roof["step_gflop"])

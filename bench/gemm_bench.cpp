@@ -33,13 +33,11 @@ void backward(std::vector<Gemm>& g, const Widths& w, int64_t b, bool weights, bo
 std::vector<Gemm> mnist_step(int64_t b) {
   const Widths gen = {100, 256, 512, 1024, 784}, disc = {784, 1024, 512, 256, 1};
   std::vector<Gemm> g;
-  // Discriminator update: G(z) without grad, D on real and on fake, D's weight gradients
-  // (its input gradient at the first layer is not needed: neither input requires grad).
+  // Discriminator update: G(z) without grad, D on [real; fake] (2b rows in one pass), D's
+  // weight gradients (its first layer's input gradient is not needed: no input requires grad).
   forward(g, gen, b);
-  forward(g, disc, b);
-  forward(g, disc, b);
-  backward(g, disc, b, true, false);
-  backward(g, disc, b, true, false);
+  forward(g, disc, 2 * b);
+  backward(g, disc, 2 * b, true, false);
   // Generator update: G and D forward, gradients through D's inputs only (its weights are
   // frozen), then G's weight gradients and input gradients (not for the noise).
   forward(g, gen, b);
