@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <limits>
 #include <map>
+#include <optional>
 
 #include "gantrain/device.h"
 #include "gantrain/error.h"
@@ -105,9 +105,18 @@ TrainResult train(const TrainRequest& request) {
   const Config& config = request.config;
   torch::Device device = resolve_device(config.train.device);
   set_compute_threads(config.train.threads);
+  if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
+  if (request.resume_checkpoint.empty() && holds_run(config.log.out))
+    throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
+                      config.log.out + ", or choose another --out");
+  auto task = find_task(config.task).create(config);
+  // Built before seeding, so nothing its set-up draws can move the run's random stream, and
+  // before the run directory, so a bad eval.metrics or missing test data fails first.
+  std::unique_ptr<Evaluator> evaluator;
+  if (config.eval.every > 0)
+    evaluator = task->make_evaluator(parse_eval_groups(*task, config.eval.metrics), device);
   seed_everything(static_cast<uint64_t>(config.train.seed));
 
-  auto task = find_task(config.task).create(config);
   auto data = task->make_data(device);
   Trainer trainer(task->make_generator(), task->make_discriminator(), config.model.latent_dim,
                   trainer_options(config), device);
@@ -118,7 +127,6 @@ TrainResult train(const TrainRequest& request) {
   if (total_steps <= 0)
     throw ConfigError("train.epochs = " + std::to_string(config.train.epochs) +
                       " needs a data set with epochs; set train.steps instead");
-  if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
 
   torch::Tensor grid_noise =
       fixed_noise(config.model, config.log.grid_samples, config.train.seed, device);
@@ -149,13 +157,6 @@ TrainResult train(const TrainRequest& request) {
                         std::to_string(total_steps) + " steps)");
     spdlog::info("resumed from {} at step {}", request.resume_checkpoint, resumed_step);
   }
-  // Built before the run directory: a bad eval.metrics or missing test data fails first.
-  std::unique_ptr<Evaluator> evaluator;
-  if (config.eval.every > 0)
-    evaluator = task->make_evaluator(parse_eval_groups(*task, config.eval.metrics), device);
-  if (resumed_step < 0 && holds_run(config.log.out))
-    throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
-                      config.log.out + ", or choose another --out");
   // Everything that can fail on bad input has been checked: only now touch the disk.
   RunDir run = create_run_dir(config.log.out);
   if (request.on_run_dir) request.on_run_dir(run.root);
@@ -225,9 +226,9 @@ TrainResult train(const TrainRequest& request) {
       spdlog::info("eval at step {}:{}", p.step, shown);
     }
     values["elapsed_s"] = elapsed();
-    std::vector<double> row;  // columns without a value this time (eval) stay empty
+    std::vector<std::optional<double>> row;  // columns not measured this time (eval) stay empty
     for (const auto& c : columns)
-      row.push_back(values.count(c) ? values[c] : std::numeric_limits<double>::quiet_NaN());
+      row.push_back(values.count(c) ? std::optional<double>(values[c]) : std::nullopt);
     csv.append(row);
   };
   hooks.on_sample = [&] {

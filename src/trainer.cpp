@@ -79,6 +79,9 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
   TORCH_CHECK(static_cast<int64_t>(real.size()) == options_.d_steps, "train_step: expected ",
               options_.d_steps, " real batches, got ", real.size());
   const int64_t batch = real.front().size(0);
+  for (const auto& r : real)
+    TORCH_CHECK(r.size(0) == batch, "train_step: real batches differ in size (", r.size(0),
+                " vs ", batch, ")");
   make_labels(batch);
   StepStats stats;
   // Non-saturating loss: maximise log D(G(z)) (Goodfellow et al. 2014, section 3). D's weights

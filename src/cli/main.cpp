@@ -195,11 +195,11 @@ int run_train(int argc, char** argv) {
   return 0;
 }
 
-// cxxopts reads one-letter names as short options; accept the documented --n too.
-struct LongN {
+// argv with the documented --n spelled --num: cxxopts reads one-letter names as short options.
+struct ArgvWithLongN {
   std::vector<std::string> args;
   std::vector<char*> pointers;
-  LongN(int argc, char** argv) : args(argv, argv + argc) {
+  ArgvWithLongN(int argc, char** argv) : args(argv, argv + argc) {
     for (auto& arg : args)
       if (arg == "--n" || arg.rfind("--n=", 0) == 0) arg = "--num" + arg.substr(3);
     for (auto& arg : args) pointers.push_back(arg.data());
@@ -207,7 +207,7 @@ struct LongN {
 };
 
 int run_sample(int argc, char** argv) {
-  LongN long_n(argc, argv);
+  ArgvWithLongN long_n(argc, argv);
   argv = long_n.pointers.data();
   cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
   // clang-format off
@@ -248,7 +248,7 @@ int run_sample(int argc, char** argv) {
 }
 
 int run_eval(int argc, char** argv) {
-  LongN long_n(argc, argv);
+  ArgvWithLongN long_n(argc, argv);
   argv = long_n.pointers.data();
   cxxopts::Options options(
       "gantrain eval",

@@ -1,7 +1,6 @@
 #include "gantrain/io/metrics_csv.h"
 
 #include <charconv>
-#include <cmath>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -34,7 +33,7 @@ MetricsCsv::MetricsCsv(std::string path, std::vector<std::string> columns,
   if (!out_) throw Error(path_ + ": cannot open for appending");
 }
 
-void MetricsCsv::append(const std::vector<double>& values) {
+void MetricsCsv::append(const std::vector<std::optional<double>>& values) {
   if (values.size() != columns_)
     throw Error(path_ + ": row has " + std::to_string(values.size()) + " values, expected " +
                 std::to_string(columns_));
@@ -42,7 +41,7 @@ void MetricsCsv::append(const std::vector<double>& values) {
   row.precision(7);
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) row << ',';
-    if (!std::isnan(values[i])) row << values[i];  // NaN: no value this row (an empty field)
+    if (values[i]) row << *values[i];
   }
   out_ << row.str() << '\n' << std::flush;
   if (!out_) throw Error(path_ + ": write failed (disk full?)");

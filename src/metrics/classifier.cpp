@@ -2,10 +2,13 @@
 
 #include "gantrain/device.h"
 
+#include <mutex>
+
 namespace gantrain {
 namespace {
 
 constexpr int64_t kBatch = 100;
+constexpr uint64_t kClassifierSeed = 20141201;  // fixed: the same data gives the same classifier
 
 // uint8 [0, 255] or float [-1, 1] -> float [-1, 1], the generator's output range.
 torch::Tensor to_unit_range(const torch::Tensor& images) {
@@ -36,18 +39,27 @@ torch::Tensor ClassifierImpl::head(const torch::Tensor& features) { return fc2_-
 
 torch::Tensor ClassifierImpl::forward(const torch::Tensor& images) { return head(features(images)); }
 
+Classifier make_classifier(int64_t side, int64_t classes) {
+  // Parameters are initialised from the default CPU generator: seed it for this, then put its
+  // state back, so building a classifier never moves anyone else's random stream.
+  at::Generator cpu = default_generator(torch::kCPU);
+  torch::Tensor saved = generator_state(cpu);
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_current_seed(kClassifierSeed);
+  }
+  Classifier classifier(side, classes);
+  set_generator_state(cpu, saved);
+  return classifier;
+}
+
 Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& labels,
                             int64_t side, int64_t classes, int64_t epochs, torch::Device device) {
   TORCH_CHECK(images.size(0) == labels.size(0) && images.size(0) >= kBatch,
               "train_classifier: need as many labels as images, at least ", kBatch);
   // Its own generator: training the classifier never moves the run's random stream.
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(20141201);
-  // Parameters are initialised from the default generator: seed it for this, then restore.
-  at::Generator cpu = default_generator(torch::kCPU);
-  torch::Tensor saved = generator_state(cpu);
-  cpu.set_current_seed(20141201);
-  Classifier classifier(side, classes);
-  set_generator_state(cpu, saved);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(kClassifierSeed);
+  Classifier classifier = make_classifier(side, classes);
   classifier->to(device);
   classifier->train();
   torch::optim::Adam optimizer(classifier->parameters(), torch::optim::AdamOptions(1e-3));

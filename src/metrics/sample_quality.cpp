@@ -5,8 +5,9 @@
 namespace gantrain {
 namespace {
 
-// Rows of the query set handled at once: bounds the [rows, N] distance block to ~40 MB.
-constexpr int64_t kChunkRows = 1000;
+// Distance-block size: rows x reference points at most this many floats (~40 MB).
+constexpr int64_t kBlockElements = 10'000'000;
+constexpr double kPi = 3.14159265358979323846;
 
 // Squared Euclidean distances [a rows, b rows] as |a|^2 + |b|^2 - 2 a.b: one matrix product.
 torch::Tensor squared_distances(const torch::Tensor& a, const torch::Tensor& b,
@@ -24,8 +25,9 @@ void for_each_distance_block(const torch::Tensor& query, const torch::Tensor& re
   torch::NoGradGuard no_grad;
   torch::Tensor q = as_float(query), r = as_float(reference);
   torch::Tensor r_norms = r.pow(2).sum(1);
-  for (int64_t start = 0; start < q.size(0); start += kChunkRows) {
-    int64_t rows = std::min(kChunkRows, q.size(0) - start);
+  const int64_t chunk = std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, r.size(0)));
+  for (int64_t start = 0; start < q.size(0); start += chunk) {
+    int64_t rows = std::min(chunk, q.size(0) - start);
     visit(start, squared_distances(q.narrow(0, start, rows), r, r_norms));
   }
 }
@@ -34,7 +36,7 @@ void for_each_distance_block(const torch::Tensor& query, const torch::Tensor& re
 torch::Tensor kth_neighbour_radii(const torch::Tensor& x, int64_t k) {
   TORCH_CHECK(x.size(0) > k, "precision_recall: need more than k = ", k, " points, got ",
               x.size(0));
-  torch::Tensor radii = torch::empty({x.size(0)});
+  torch::Tensor radii = torch::empty({x.size(0)}, x.options().dtype(torch::kFloat));
   for_each_distance_block(x, x, [&](int64_t start, const torch::Tensor& d) {
     // The k+1-th smallest: the point itself is at distance 0.
     radii.narrow(0, start, d.size(0)).copy_(std::get<0>(torch::kthvalue(d, k + 1, 1)));
@@ -69,7 +71,7 @@ torch::Tensor parzen_point_values(const torch::Tensor& samples, const torch::Ten
       // log (1/N) sum_i N(x; s_i, sigma^2 I)
       torch::Tensor ll = torch::logsumexp(d * static_cast<float>(-0.5 / (sigma * sigma)), 1)
                              .to(torch::kDouble) -
-                         std::log(n) - dims * std::log(sigma * std::sqrt(2 * M_PI));
+                         std::log(n) - dims * std::log(sigma * std::sqrt(2 * kPi));
       values[static_cast<int64_t>(s)].narrow(0, start, d.size(0)).copy_(ll);
     }
   });

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "gantrain/error.h"
@@ -59,7 +61,7 @@ Classifier cached_classifier(const MnistSplit& train, const torch::Tensor& image
   } catch (const Error& e) {
     spdlog::warn("{} (the classifier will not be cached)", e.what());
   }
-  Classifier classifier(kMnistSide, kClasses);
+  Classifier classifier = make_classifier(kMnistSide, kClasses);
   if (!path.empty() && std::filesystem::exists(path)) {
     try {
       auto archive = read_archive(path, device);
@@ -116,11 +118,14 @@ class MnistEvaluator : public Evaluator {
     spdlog::info("evaluation classifier: test accuracy {:.2f}% on {} images", 100 * accuracy_,
                  n_test);
 
-    // A fixed subset of real training images: the "as good as real data" reference.
+    // Goodfellow et al. validate the Parzen width on the first 1,000 of the last 10,000
+    // training images (on small data sets: of the last sixth).
+    const int64_t validation_start = n_train - std::min<int64_t>(10000, n_train / 6);
+    // A fixed subset of the training images before those: the "as good as real data" reference.
     at::Generator pick = at::make_generator<at::CPUGeneratorImpl>(7);
     torch::Tensor reference = train_images.index_select(
-        0, torch::randperm(n_train, pick, torch::kLong)
-               .narrow(0, 0, std::min(kReferenceImages, n_train)));
+        0, torch::randperm(validation_start, pick, torch::kLong)
+               .narrow(0, 0, std::min(kReferenceImages, validation_start)));
     test_ = classify(classifier_, test_images);
     ClassifierOutputs real = classify(classifier_, reference);
     test_moments_ = feature_moments(test_.features);
@@ -128,12 +133,11 @@ class MnistEvaluator : public Evaluator {
     test_inception_ = class_summary(test_.probabilities).inception_score;
     if (wants("parzen")) {
       test_pixels_ = test_images.to(torch::kFloat).div_(255);
-      // Goodfellow et al. validate on the first 1,000 of the last 10,000 training images
-      // (on small data sets: the first of the last sixth).
-      const int64_t start = n_train - std::min<int64_t>(10000, n_train / 6);
-      validation_pixels_ = train_images.narrow(0, start, std::min(kParzenValidation, n_train - start))
-                               .to(torch::kFloat)
-                               .div_(255);
+      validation_pixels_ =
+          train_images
+              .narrow(0, validation_start, std::min(kParzenValidation, n_train - validation_start))
+              .to(torch::kFloat)
+              .div_(255);
       torch::Tensor reference_pixels = reference.to(torch::kFloat).div_(255);
       reference_parzen_ = parzen_log_likelihood(
           reference_pixels, test_pixels_, choose_parzen_sigma(reference_pixels, validation_pixels_, sigmas()));

@@ -9,6 +9,8 @@ using namespace gantrain;
 
 namespace {
 
+constexpr double kPi = 3.14159265358979323846;
+
 FeatureMoments moments(std::vector<double> mean, const torch::Tensor& covariance) {
   return {torch::tensor(mean, torch::kDouble), covariance.to(torch::kDouble)};
 }
@@ -139,8 +141,8 @@ TEST(Parzen, TinyCaseByHand) {
   //   x = 0: (1/2)(1 + exp(-2))/sqrt(2 pi)                       -> log = -1.485158
   torch::Tensor samples = torch::tensor({0.0, 2.0}).view({2, 1});
   torch::Tensor test = torch::tensor({1.0, 0.0}).view({2, 1});
-  const double at_one = -0.5 - 0.5 * std::log(2 * M_PI);
-  const double at_zero = std::log(0.5 * (1 + std::exp(-2.0))) - 0.5 * std::log(2 * M_PI);
+  const double at_one = -0.5 - 0.5 * std::log(2 * kPi);
+  const double at_zero = std::log(0.5 * (1 + std::exp(-2.0))) - 0.5 * std::log(2 * kPi);
   EXPECT_NEAR(at_one, -1.418939, 1e-6);
   EXPECT_NEAR(at_zero, -1.485158, 1e-6);
   ParzenEstimate e = parzen_log_likelihood(samples, test, 1.0);
@@ -153,7 +155,7 @@ TEST(Parzen, DimensionsAddUpAndSigmaIsChosenOnValidation) {
   // In D dimensions with one sample at the test point the density is (2 pi sigma^2)^(-D/2).
   torch::Tensor point = torch::zeros({1, 3});
   EXPECT_NEAR(parzen_log_likelihood(point, point, 0.5).mean,
-              -1.5 * std::log(2 * M_PI * 0.25), 1e-5);
+              -1.5 * std::log(2 * kPi * 0.25), 1e-5);
   // Points spread with std 1 around the samples: the width near 1 wins over far-off ones.
   torch::manual_seed(4);
   torch::Tensor samples = torch::randn({2000, 1});

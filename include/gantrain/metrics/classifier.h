@@ -30,6 +30,9 @@ TORCH_MODULE(Classifier);
 /// Feature width of ClassifierImpl::features.
 constexpr int64_t kClassifierFeatures = 128;
 
+/// A freshly initialised classifier, always the same weights; the default RNG is left as it was.
+Classifier make_classifier(int64_t side, int64_t classes);
+
 /// Trains a fresh classifier (seeded: the same data gives the same weights) on images
 /// [N, side*side] uint8 with labels [N] in [0, classes); Adam, batch 100, `epochs` passes.
 Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& labels,
@@ -39,12 +42,14 @@ Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& la
 double classifier_accuracy(Classifier& classifier, const torch::Tensor& images,
                            const torch::Tensor& labels);
 
-/// Features [N, 128] and class probabilities [N, classes] of images [N, side*side] in
-/// [-1, 1] (float) or [0, 255] (uint8), computed in batches under NoGradGuard, on the CPU.
+/// What the classifier makes of a set of images (CPU tensors).
 struct ClassifierOutputs {
-  torch::Tensor features;
-  torch::Tensor probabilities;
+  torch::Tensor features;       ///< [N, 128] penultimate activations
+  torch::Tensor probabilities;  ///< [N, classes] softmax of the logits
 };
+
+/// Classifies images [N, side*side] in [-1, 1] (float) or [0, 255] (uint8) in batches under
+/// NoGradGuard; the images may be on any device, the outputs come back on the CPU.
 ClassifierOutputs classify(Classifier& classifier, const torch::Tensor& images);
 
 }  // namespace gantrain

@@ -7,10 +7,10 @@
 
 namespace gantrain {
 
-/// Mean [D] and covariance [D, D] (unbiased) of a feature set, in double precision.
+/// First and second moments of a feature set, in double precision.
 struct FeatureMoments {
-  torch::Tensor mean;
-  torch::Tensor covariance;
+  torch::Tensor mean;        ///< [D]
+  torch::Tensor covariance;  ///< [D, D], unbiased (divided by N - 1)
 };
 
 /// Moments of features [N >= 2, D].
