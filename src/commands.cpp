@@ -215,7 +215,7 @@ TrainResult train(const TrainRequest& request) {
 
 std::string sample(const SampleRequest& request) {
   torch::Device device = resolve_device(request.device);
-  std::string path = resolve_checkpoint(request.checkpoint);
+  std::string path = newest_valid_checkpoint(request.checkpoint);
   auto archive = read_archive(path, device);
   Config config = config_from_yaml(read_config_from(archive, path), path + " (config)");
   auto task = find_task(config.task).create(config);
@@ -223,7 +223,7 @@ std::string sample(const SampleRequest& request) {
   try {
     torch::serialize::InputArchive g;
     archive.read("generator", g);
-    generator->load(g);
+    load_parameters(generator, g);
   } catch (const c10::Error& e) {
     throw Error(path + ": generator does not load: " + first_line(e.what()));
   }
