@@ -24,6 +24,32 @@ bool loss_and_gradients_finite(const torch::Tensor& loss, torch::nn::Module& mod
   return torch::isfinite(torch::cat(values)).all().item<bool>();
 }
 
+// Adam::load takes whatever state the archive holds and Adam::step trusts it (a damaged one
+// crashed fuzz_checkpoint): check each state against its parameter. The state's key is a
+// string in LibTorch 1.13 and a pointer in 2.x.
+template <class AdamOptimizer>  // a template so that only the matching key branch compiles
+void check_adam_state(AdamOptimizer& optimizer) {
+  using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) {
+      Key key;
+      if constexpr (std::is_same_v<Key, std::string>)
+        key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      else
+        key = p.unsafeGetTensorImpl();
+      auto found = optimizer.state().find(key);
+      if (found == optimizer.state().end()) continue;  // no state yet: step() starts one
+      const auto* state = dynamic_cast<const torch::optim::AdamParamState*>(found->second.get());
+      auto matches = [&](const torch::Tensor& t) {
+        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
+      };
+      TORCH_CHECK(state && state->step() >= 0 && matches(state->exp_avg()) &&
+                      matches(state->exp_avg_sq()),
+                  "the optimizer state does not match the parameters it belongs to");
+    }
+  }
+}
+
 }  // namespace
 
 TrainerOptions trainer_options(const Config& c) {
@@ -225,13 +251,12 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   load_parameters(discriminator_, d);
   optimizer_g_->load(opt_g);
   optimizer_d_->load(opt_d);
-  // LibTorch 2.x restores the saved learning rate and betas with the state (1.13 does not);
-  // the config of the resumed run decides them in both.
+  // LibTorch restores the saved options with the state (1.13: all but lr and betas; 2.x: all):
+  // the config of the resumed run decides them, and a damaged file must not switch on amsgrad.
   auto apply = [&](torch::optim::Adam& optimizer, double lr) {
     for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options())
-          .lr(lr)
-          .betas(std::make_tuple(options_.beta1, options_.beta2));
+      group.set_options(std::make_unique<torch::optim::AdamOptions>(adam(lr, options_)));
+    check_adam_state(optimizer);
   };
   apply(*optimizer_g_, options_.lr_g);
   apply(*optimizer_d_, options_.lr_d);

@@ -1,6 +1,9 @@
 #include "gantrain/io/checkpoint.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +20,64 @@
 namespace fs = std::filesystem;
 
 namespace gantrain {
+namespace {
+
+uint64_t address_space_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// LibTorch compiles the TorchScript code a checkpoint carries and unpickles its data without
+// bounds: fuzz_checkpoint crashed its type parser and made its unpickler allocate 24 GB from a
+// crafted memo index. A file damaged by accident never gets that far (the CRC check), a crafted
+// one might; so LibTorch parses it first in a forked child with capped memory and time, and a
+// crash or blow-up there becomes an error here.
+void probe_in_child(const std::string& bytes, const std::string& path) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return;  // cannot probe: the real load still reports errors
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return;
+  }
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    rlimit cap{};
+    cap.rlim_cur = cap.rlim_max = address_space_bytes() + 16 * bytes.size() + (uint64_t{1} << 30);
+    ::setrlimit(RLIMIT_AS, &cap);
+    std::string error;
+    try {
+      torch::serialize::InputArchive archive;
+      archive.load_from(bytes.data(), bytes.size(), torch::Device(torch::kCPU));
+    } catch (const std::bad_alloc&) {
+      error = "LibTorch's loader asks for far more memory than the file holds";
+    } catch (const std::exception& e) {
+      error = first_line(e.what());
+    }
+    if (!error.empty() && ::write(pipe_fds[1], error.data(), error.size()) < 0) _exit(2);
+    _exit(error.empty() ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::string error;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) != 0;)
+    if (n > 0) error.append(buffer, static_cast<size_t>(n));
+    else if (errno != EINTR) break;
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw Error(path + ": not a readable checkpoint (LibTorch's loader crashed on it with signal " +
+                std::to_string(WTERMSIG(status)) + "; a crafted or corrupt file)");
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    throw Error(path + ": not a readable checkpoint (truncated or corrupt?): " + error);
+}
+
+}  // namespace
 
 void write_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
   // Into memory first: when a write fails part-way (a full disk), LibTorch 1.13's zip writer
@@ -105,6 +166,7 @@ torch::serialize::InputArchive read_archive(const std::string& path, torch::Devi
   // Our own check first: LibTorch 1.13 ignores the zip's checksums, and its parser is not
   // hardened against damaged input (docs/robustness.md).
   verify_zip_checksums(bytes, path);
+  probe_in_child(bytes, path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(bytes.data(), bytes.size(), device);

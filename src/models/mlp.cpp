@@ -89,7 +89,7 @@ void load_parameters(Mlp& model, torch::serialize::InputArchive& archive) {
     expected.push_back({p.key(), p.value().sizes().vec(), p.value().scalar_type()});
   model->load(archive);
   for (const auto& want : expected) {
-    const torch::Tensor& loaded = model->named_parameters()[want.name];
+    const torch::Tensor loaded = model->named_parameters()[want.name];  // a copy: the dict is a temporary
     TORCH_CHECK(loaded.sizes() == want.sizes && loaded.scalar_type() == want.type, want.name, " is ",
                 loaded.sizes(), " ", loaded.scalar_type(), " in the checkpoint, but its config makes ",
                 torch::IntArrayRef(want.sizes), " ", want.type);
