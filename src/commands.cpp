@@ -74,7 +74,7 @@ struct TrainedGenerator {
 
 TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Device device) {
   TrainedGenerator out;
-  out.path = resolve_checkpoint(path_or_run_dir);
+  out.path = newest_valid_checkpoint(path_or_run_dir);
   auto archive = read_archive(out.path, device);
   out.config = config_from_yaml(read_config_from(archive, out.path), out.path + " (config)");
   out.task = find_task(out.config.task).create(out.config);
@@ -83,7 +83,7 @@ TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Devic
     torch::serialize::InputArchive g;
     torch::Tensor step;
     archive.read("generator", g);
-    out.generator->load(g);
+    load_parameters(out.generator, g);
     archive.read("step", step);
     out.step = step.item<int64_t>();
   } catch (const c10::Error& e) {

@@ -149,9 +149,11 @@ KeySpec widths_key(std::string key, std::string help, Section Config::*s,
   return field<Section, std::vector<int64_t>>(
       std::move(key), std::move(help), s, m,
       [](const std::vector<int64_t>& v) {
-        return std::all_of(v.begin(), v.end(), [](int64_t w) { return w >= 1; });
+        return v.size() <= 100 &&
+               std::all_of(v.begin(), v.end(), [](int64_t w) { return w >= 1 && w <= 1000000; });
       },
-      "a list of widths >= 1 such as [256, 512] ([] for none)", parse_int_list, format_int_list);
+      "a list of at most 100 widths in [1, 1000000] such as [256, 512] ([] for none)",
+      parse_int_list, format_int_list);
 }
 
 const std::vector<KeySpec>& key_table() {
@@ -221,6 +223,9 @@ const std::vector<KeySpec>& key_table() {
         [](const std::string& v) { return v; }));
     t.push_back(int_key("train.threads", "LibTorch intra-op threads; 0 = fast default (1)",
                         &C::train, &TrainConfig::threads, 0, 1024));
+    t.push_back(choice_key("train.on_nan",
+                           "non-finite loss: stop (error, keep the last checkpoint) or skip the update",
+                           &C::train, &TrainConfig::on_nan, {"stop", "skip"}));
 
     t.push_back(text_key("log.out", "run directory; empty = runs/<task>-<timestamp>", &C::log,
                          &LogConfig::out));
@@ -304,6 +309,19 @@ std::string scalar_text(const YAML::Node& node, const std::string& key, const st
   throw ConfigError(at + ": key '" + key + "' expects a value, got a mapping");
 }
 
+// yaml-cpp quotes the offending character as is: keep the one-line message printable.
+std::string printable(std::string text) {
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return text;
+}
+
+bool is_section(const std::string& name) {
+  const auto& table = key_table();
+  return std::any_of(table.begin(), table.end(),
+                     [&](const KeySpec& k) { return k.key.rfind(name + ".", 0) == 0; });
+}
+
 }  // namespace
 
 std::vector<Setting> read_config_text(const std::string& yaml, const std::string& name) {
@@ -311,24 +329,32 @@ std::vector<Setting> read_config_text(const std::string& yaml, const std::string
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(where(name, e.mark) + ": YAML syntax error: " + e.msg);
+    throw ConfigError(where(name, e.mark) + ": YAML syntax error: " + printable(e.msg));
   }
   std::vector<Setting> out;
   if (root.IsNull()) return out;
   if (!root.IsMap())
     throw ConfigError(where(name, root.Mark()) + ": expected a mapping of sections and keys");
+  auto add = [&](const std::string& key, const YAML::Node& value, const std::string& at) {
+    // A key given twice is a mistake either way round: say so instead of silently taking one.
+    for (const auto& earlier : out)
+      if (earlier.key == key)
+        throw ConfigError(at + ": duplicate key '" + key + "' (first given at " + earlier.origin + ")");
+    out.push_back({key, scalar_text(value, key, at), at});
+  };
   for (const auto& entry : root) {
-    const std::string section = entry.first.Scalar();
+    const std::string section = printable(entry.first.Scalar());
     const YAML::Node& value = entry.second;
+    const std::string at = where(name, entry.first.Mark());
     if (value.IsMap()) {
-      for (const auto& item : value) {
-        std::string key = section + "." + item.first.Scalar();
-        std::string at = where(name, item.first.Mark());
-        out.push_back({key, scalar_text(item.second, key, at), at});
-      }
+      for (const auto& item : value)
+        add(section + "." + printable(item.first.Scalar()), item.second,
+            where(name, item.first.Mark()));
+    } else if (is_section(section)) {
+      throw ConfigError(at + ": '" + section + "' is a section: expected its keys under it, e.g. '" +
+                        section + ":' then '  key: value' on the next line");
     } else {
-      std::string at = where(name, entry.first.Mark());
-      out.push_back({section, scalar_text(value, section, at), at});
+      add(section, value, at);
     }
   }
   return out;

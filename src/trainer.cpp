@@ -1,5 +1,9 @@
 #include "gantrain/trainer.h"
 
+#include <spdlog/spdlog.h>
+
+#include "gantrain/error.h"
+
 namespace gantrain {
 namespace {
 
@@ -18,6 +22,41 @@ torch::optim::AdamOptions adam(double lr, const TrainerOptions& o) {
   return torch::optim::AdamOptions(lr).betas(std::make_tuple(o.beta1, o.beta2));
 }
 
+// One host sync: whether the loss and the sum of every gradient of `module` are finite (a
+// NaN/inf anywhere in a gradient makes its sum NaN/inf).
+bool loss_and_gradients_finite(const torch::Tensor& loss, torch::nn::Module& module) {
+  std::vector<torch::Tensor> values = {loss.detach().reshape({1})};
+  for (const auto& p : module.parameters())
+    if (p.grad().defined()) values.push_back(p.grad().sum().reshape({1}));
+  return torch::isfinite(torch::cat(values)).all().item<bool>();
+}
+
+// Adam::load takes whatever state the archive holds and Adam::step trusts it (a damaged one
+// crashed fuzz_checkpoint): check each state against its parameter. The state's key is a
+// string in LibTorch 1.13 and a pointer in 2.x.
+template <class AdamOptimizer>  // a template so that only the matching key branch compiles
+void check_adam_state(AdamOptimizer& optimizer) {
+  using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) {
+      Key key;
+      if constexpr (std::is_same_v<Key, std::string>)
+        key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      else
+        key = p.unsafeGetTensorImpl();
+      auto found = optimizer.state().find(key);
+      if (found == optimizer.state().end()) continue;  // no state yet: step() starts one
+      const auto* state = dynamic_cast<const torch::optim::AdamParamState*>(found->second.get());
+      auto matches = [&](const torch::Tensor& t) {
+        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
+      };
+      TORCH_CHECK(state && state->step() >= 0 && matches(state->exp_avg()) &&
+                      matches(state->exp_avg_sq()),
+                  "the optimizer state does not match the parameters it belongs to");
+    }
+  }
+}
+
 }  // namespace
 
 TrainerOptions trainer_options(const Config& c) {
@@ -29,6 +68,7 @@ TrainerOptions trainer_options(const Config& c) {
   o.d_steps = c.train.d_steps;
   o.generator_first = c.train.order == "g-first";
   o.noise = c.model.noise;
+  o.skip_non_finite = c.train.on_nan == "skip";
   return o;
 }
 
@@ -46,6 +86,50 @@ Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOp
   optimizer_d_ = std::make_unique<torch::optim::Adam>(discriminator_->parameters(),
                                                       adam(options_.lr_d, options_));
   interval_sum_ = torch::zeros({4}, torch::TensorOptions().device(device_));
+  clean_ = torch::ones({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
+  clean_steps_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+}
+
+void Trainer::apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
+                           const torch::Tensor& loss) {
+  // Skip mode reads the check back every update (a host sync): documented in docs/robustness.md.
+  if (options_.skip_non_finite && !loss_and_gradients_finite(loss, module)) {
+    step_skipped_ = true;
+    return;
+  }
+  optimizer.step();
+}
+
+void Trainer::record_step(const StepStats& stats) {
+  ++step_;
+  torch::Tensor values = torch::stack({stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake});
+  if (options_.skip_non_finite) {
+    if (step_skipped_) {
+      if (skipped_steps_++ == 0)
+        spdlog::warn("step {}: NaN/inf loss or gradient, update skipped (train.on_nan = skip); "
+                     "later skips are counted at each progress line", step_);
+      return;  // a skipped step's statistics would turn the interval's means into NaN
+    }
+  } else {
+    // Device-side bookkeeping only: no host sync per step (see throw_if_not_finite).
+    clean_.logical_and_(torch::isfinite(values).all());
+    clean_steps_.add_(clean_);
+  }
+  interval_sum_ += values;
+  ++interval_steps_;
+}
+
+int64_t Trainer::first_non_finite_step() const {
+  if (clean_.item<bool>()) return 0;
+  return checked_from_ + clean_steps_.item<int64_t>() + 1;
+}
+
+void Trainer::throw_if_not_finite() const {
+  if (options_.skip_non_finite) return;
+  if (int64_t bad = first_non_finite_step())
+    throw Error("step " + std::to_string(bad) +
+                ": the loss is NaN or infinite; stopped without checkpointing this state (the "
+                "last checkpoint is kept). Lower the learning rate, or set train.on_nan=skip");
 }
 
 torch::Tensor Trainer::noise(int64_t n, c10::optional<at::Generator> generator) const {
@@ -68,7 +152,7 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, real_then_fake_);
   clear_gradients(*optimizer_d_);
   loss.backward();
-  optimizer_d_->step();
+  apply_update(*optimizer_d_, *discriminator_, loss);
   torch::Tensor mean_d = torch::sigmoid(logits.detach()).view({2, n}).mean(1);
   stats.d_loss = loss.detach();
   stats.d_real = mean_d[0];
@@ -84,6 +168,7 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
                 " vs ", batch, ")");
   make_labels(batch);
   StepStats stats;
+  step_skipped_ = false;
   // Non-saturating loss: maximise log D(G(z)) (Goodfellow et al. 2014, section 3). D's weights
   // are frozen for this backward pass so no gradient is computed only to be thrown away.
   auto g_update = [&] {
@@ -93,7 +178,7 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
         torch::binary_cross_entropy_with_logits(discriminator_->forward(fake), ones_);
     clear_gradients(*optimizer_g_);
     loss.backward();
-    optimizer_g_->step();
+    apply_update(*optimizer_g_, *generator_, loss);
     set_requires_grad(*discriminator_, true);
     stats.g_loss = loss.detach();
     return fake.detach();
@@ -112,9 +197,7 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
     for (int64_t i = 0; i < options_.d_steps; ++i) discriminator_update(real[i], fresh_fake(), stats);
     g_update();
   }
-  ++step_;
-  interval_sum_ += torch::stack({stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake});
-  ++interval_steps_;
+  record_step(stats);
   return stats;
 }
 
@@ -126,6 +209,13 @@ void Trainer::fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks)
     train_step(real);
     const bool last = step_ == total_steps;
     const bool stop = hooks.should_stop && hooks.should_stop();
+    // At the points that read back anyway: never log or checkpoint a NaN state.
+    if (due(hooks.log_every) || due(hooks.checkpoint_every) || last || stop) throw_if_not_finite();
+    if ((due(hooks.log_every) || last) && skipped_steps_ > skipped_at_last_log_) {
+      spdlog::warn("skipped {} steps with a NaN/inf loss or gradient since the last progress line "
+                   "({} in this run)", skipped_steps_ - skipped_at_last_log_, skipped_steps_);
+      skipped_at_last_log_ = skipped_steps_;
+    }
     if ((due(hooks.log_every) || last || stop) && hooks.on_log) {
       // The only host synchronisation of the loop.
       torch::Tensor mean = (interval_sum_ / static_cast<double>(interval_steps_)).cpu();
@@ -158,6 +248,7 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
   archive.write("step", torch::tensor(step_));
   archive.write("interval_sum", interval_sum_);
   archive.write("interval_steps", torch::tensor(interval_steps_));
+  archive.write("skipped_steps", torch::tensor(skipped_steps_));
 }
 
 void Trainer::load(torch::serialize::InputArchive& archive) {
@@ -166,17 +257,16 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   archive.read("discriminator", d);
   archive.read("optimizer_g", opt_g);
   archive.read("optimizer_d", opt_d);
-  generator_->load(g);
-  discriminator_->load(d);
+  load_parameters(generator_, g);
+  load_parameters(discriminator_, d);
   optimizer_g_->load(opt_g);
   optimizer_d_->load(opt_d);
-  // LibTorch 2.x restores the saved learning rate and betas with the state (1.13 does not);
-  // the config of the resumed run decides them in both.
+  // LibTorch restores the saved options with the state (1.13: all but lr and betas; 2.x: all):
+  // the config of the resumed run decides them, and a damaged file must not switch on amsgrad.
   auto apply = [&](torch::optim::Adam& optimizer, double lr) {
     for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options())
-          .lr(lr)
-          .betas(std::make_tuple(options_.beta1, options_.beta2));
+      group.set_options(std::make_unique<torch::optim::AdamOptions>(adam(lr, options_)));
+    check_adam_state(optimizer);
   };
   apply(*optimizer_g_, options_.lr_g);
   apply(*optimizer_d_, options_.lr_d);
@@ -184,9 +274,21 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   archive.read("step", step);
   archive.read("interval_sum", sum);
   archive.read("interval_steps", steps);
+  TORCH_CHECK(step.numel() == 1 && steps.numel() == 1 && sum.sizes() == interval_sum_.sizes() &&
+                  sum.scalar_type() == interval_sum_.scalar_type(),
+              "checkpoint's step counters have unexpected shapes");
   step_ = step.item<int64_t>();
   interval_sum_ = sum.to(device_);
   interval_steps_ = steps.item<int64_t>();
+  TORCH_CHECK(step_ >= 0 && interval_steps_ >= 0, "checkpoint's step counters are negative");
+  torch::Tensor skipped;
+  skipped_steps_ = archive.try_read("skipped_steps", skipped) && skipped.numel() == 1
+                       ? skipped.item<int64_t>()
+                       : 0;  // checkpoints written before train.on_nan existed
+  skipped_at_last_log_ = skipped_steps_;
+  checked_from_ = step_;
+  clean_.fill_(true);
+  clean_steps_.zero_();
 }
 
 }  // namespace gantrain

@@ -38,6 +38,7 @@ struct TrainConfig {
   int64_t seed = 0;                ///< seeds every random draw of the run
   std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
   int64_t threads = 0;             ///< LibTorch intra-op threads; 0 = the fast default (1)
+  std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
 };
 
 /// Output: where and how often.

@@ -22,6 +22,7 @@ struct TrainerOptions {
   int64_t d_steps = 1;            ///< discriminator updates per generator update (k)
   bool generator_first = false;   ///< g-first (even-bits toy) instead of the paper's d-first
   std::string noise = "gaussian"; ///< bits, gaussian or uniform
+  bool skip_non_finite = false;   ///< on_nan = skip: updates with a NaN/inf loss or gradient are not applied
 };
 
 /// The loop's hyperparameters as a config sets them.
@@ -68,6 +69,10 @@ class Trainer {
 
   /// Steps done so far.
   int64_t step() const { return step_; }
+  /// First step (1-based) whose statistics were NaN/inf, 0 if none; reads a device flag (syncs).
+  int64_t first_non_finite_step() const;
+  /// Steps in which at least one update was skipped for a NaN/inf loss or gradient (skip mode).
+  int64_t skipped_steps() const { return skipped_steps_; }
   /// [n, latent_dim] noise of the configured kind; `generator` may be empty.
   torch::Tensor noise(int64_t n, c10::optional<at::Generator> generator = {}) const;
   Mlp& generator() { return generator_; }
@@ -84,6 +89,10 @@ class Trainer {
   void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
                             StepStats& stats);
   void make_labels(int64_t n);
+  void apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
+                    const torch::Tensor& loss);
+  void record_step(const StepStats& stats);
+  void throw_if_not_finite() const;
 
   Mlp generator_;
   Mlp discriminator_;
@@ -97,6 +106,13 @@ class Trainer {
   torch::Tensor interval_sum_;  // [4] sums of StepStats since the last log line
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
+  // Stop mode without a per-step host sync: `clean_` stays true until a step's statistics are
+  // NaN/inf, and `clean_steps_` counts the steps before that, from step `checked_from_`.
+  torch::Tensor clean_, clean_steps_;
+  int64_t checked_from_ = 0;
+  bool step_skipped_ = false;  // skip mode: an update of the current step was dropped
+  int64_t skipped_steps_ = 0;
+  int64_t skipped_at_last_log_ = 0;
 };
 
 }  // namespace gantrain

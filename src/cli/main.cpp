@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+// Each --set is one value: cxxopts would otherwise split "model.g_hidden=256,512" at the comma.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <iostream>
 #include <unistd.h>
@@ -160,7 +162,7 @@ int run_train(int argc, char** argv) {
   gantrain::Config& config = request.config;
   gantrain::Config resumed;
   if (args.count("resume")) {
-    request.resume_checkpoint = gantrain::resolve_checkpoint(args["resume"].as<std::string>());
+    request.resume_checkpoint = gantrain::newest_valid_checkpoint(args["resume"].as<std::string>());
     config = resumed = gantrain::checkpoint_config(request.resume_checkpoint);
   } else {
     config = gantrain::default_config(gantrain::task_named(settings, "even-bits"));

@@ -115,6 +115,10 @@ struct InflateGuard {
   ~InflateGuard() { inflateEnd(zs); }
 };
 
+// Far above any MNIST-format file (60,000 images are 47 MB); stops a gzip bomb before it
+// exhausts memory.
+constexpr size_t kMaxInflated = size_t{1} << 31;
+
 // Accepts concatenated gzip members, as gzip(1) does.
 std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& name) {
   z_stream zs{};
@@ -124,7 +128,7 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& n
   // allocation (deflate expands by at most ~1032x).
   const size_t n_in = in.size();
   size_t hint = n_in >= 4 ? read_le32(in.data() + n_in - 4) : 0;
-  hint = std::min(hint, n_in * 1032);
+  hint = std::min({hint, n_in * 1032, kMaxInflated});
   std::vector<uint8_t> out(std::max<size_t>(hint, 1 << 16));
   size_t fed = 0, produced = 0;
   while (true) {
@@ -135,7 +139,12 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& n
       zs.avail_in = static_cast<uInt>(n);
       fed += n;
     }
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (produced == out.size()) {
+      if (out.size() >= kMaxInflated)
+        throw Error(name + ": gzip data inflates to more than " + std::to_string(kMaxInflated >> 20) +
+                    " MiB, expected an MNIST-format file");
+      out.resize(std::min(out.size() * 2, kMaxInflated));
+    }
     zs.next_out = out.data() + produced;
     zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - produced, 1u << 30));
     const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -155,10 +164,14 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& n
   return out;
 }
 
+IdxArray decode(const std::vector<uint8_t>& bytes, const std::string& name, int expected_ndims) {
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+    return parse(gunzip(bytes, name), name, expected_ndims);
+  return parse(bytes, name, expected_ndims);
+}
+
 IdxArray read(const std::string& path, int expected_ndims) {
-  std::vector<uint8_t> bytes = read_bytes(path);
-  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(bytes, path);
-  return parse(bytes, path, expected_ndims);
+  return decode(read_bytes(path), path, expected_ndims);
 }
 
 std::string find_file(const std::string& dir, const std::string& base) {
@@ -170,7 +183,7 @@ std::string find_file(const std::string& dir, const std::string& base) {
 
 }  // namespace
 
-IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name) { return parse(bytes, name, 0); }
+IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name) { return decode(bytes, name, 0); }
 
 IdxArray read_idx(const std::string& path) { return read(path, 0); }
 

@@ -33,9 +33,16 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       if (!out) throw Error(tmp + ": cannot open for writing: " + errno_text());
-      fill(out);
+      errno = 0;
+      try {
+        fill(out);
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception& e) {  // LibTorch's writer reports a failed write this way
+        throw Error(tmp + ": write failed: " + first_line(e.what()) + " (" + errno_text() + ")");
+      }
       out.flush();
-      if (!out) throw Error(tmp + ": write failed (disk full?)");
+      if (!out) throw Error(tmp + ": write failed: " + errno_text() + " (disk full?)");
     }
     sync_path(tmp, O_RDONLY);
     if (std::rename(tmp.c_str(), path.c_str()) != 0)

@@ -43,6 +43,9 @@ RunDir create_run_dir(const std::string& root) {
   for (const std::string& dir : {root, root + "/samples", run.checkpoints_dir()}) {
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir + ": cannot create the run directory: " + ec.message());
+    // One run writes a directory at a time: a .tmp file here is what a killed one left behind.
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
   }
   if (::access(root.c_str(), W_OK) != 0)
     throw Error(root + ": the run directory is not writable");
@@ -56,9 +59,11 @@ std::string run_dir_of_checkpoint(const std::string& checkpoint) {
 }
 
 bool holds_run(const std::string& root) {
+  // A run killed before its first checkpoint saved nothing: starting it over loses nothing.
   std::error_code ec;
-  RunDir run{root};
-  return fs::exists(run.metrics_path(), ec) || fs::exists(run.latest_checkpoint(), ec);
+  for (const auto& entry : fs::directory_iterator(RunDir{root}.checkpoints_dir(), ec))
+    if (entry.path().extension() == ".pt") return true;
+  return false;
 }
 
 std::string resolve_checkpoint(const std::string& path_or_run_dir) {

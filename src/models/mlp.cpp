@@ -33,7 +33,29 @@ torch::Tensor MlpImpl::forward(torch::Tensor x) {
   return layers_->forward(x);
 }
 
+namespace {
+
+// Far beyond these MLPs (MNIST's is 1.5M): a typo of a few digits gives one clear line
+// instead of an allocation that fails or, worse, swaps the machine to a halt.
+constexpr int64_t kMaxParameters = 500'000'000;
+
+void check_size(const char* key, const std::vector<int64_t>& hidden, int64_t in, int64_t out) {
+  int64_t count = 0, width = in;  // widths <= 1e6 and <= 100 layers: no overflow
+  for (int64_t h : hidden) count += (width + 1) * h, width = h;
+  count += (width + 1) * out;
+  if (count > kMaxParameters) {
+    std::string list;
+    for (int64_t h : hidden) list += (list.empty() ? "" : ", ") + std::to_string(h);
+    throw ConfigError(std::string(key) + " = [" + list + "]: the network would have " +
+                      std::to_string(count) + " parameters, expected at most " +
+                      std::to_string(kMaxParameters));
+  }
+}
+
+}  // namespace
+
 Mlp make_generator(const ModelConfig& model, int64_t data_dim, const std::string& output) {
+  check_size("model.g_hidden", model.g_hidden, model.latent_dim, data_dim);
   MlpOptions o;
   o.in = model.latent_dim;
   o.hidden = model.g_hidden;
@@ -45,6 +67,7 @@ Mlp make_generator(const ModelConfig& model, int64_t data_dim, const std::string
 }
 
 Mlp make_discriminator(const ModelConfig& model, int64_t data_dim) {
+  check_size("model.d_hidden", model.d_hidden, data_dim, 1);
   MlpOptions o;
   o.in = data_dim;
   o.hidden = model.d_hidden;
@@ -53,6 +76,24 @@ Mlp make_discriminator(const ModelConfig& model, int64_t data_dim) {
   o.leaky_slope = model.leaky_slope;
   o.dropout = model.dropout;
   return Mlp(o);
+}
+
+void load_parameters(Mlp& model, torch::serialize::InputArchive& archive) {
+  struct Shape {
+    std::string name;
+    std::vector<int64_t> sizes;
+    torch::ScalarType type;
+  };
+  std::vector<Shape> expected;
+  for (const auto& p : model->named_parameters())
+    expected.push_back({p.key(), p.value().sizes().vec(), p.value().scalar_type()});
+  model->load(archive);
+  for (const auto& want : expected) {
+    const torch::Tensor loaded = model->named_parameters()[want.name];  // a copy: the dict is a temporary
+    TORCH_CHECK(loaded.sizes() == want.sizes && loaded.scalar_type() == want.type, want.name, " is ",
+                loaded.sizes(), " ", loaded.scalar_type(), " in the checkpoint, but its config makes ",
+                torch::IntArrayRef(want.sizes), " ", want.type);
+  }
 }
 
 torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,

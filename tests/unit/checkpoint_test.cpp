@@ -5,12 +5,18 @@
 #include "gantrain/io/checkpoint.h"
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
+#include "gantrain/io/zip_check.h"
 #include "support.h"
 
 using namespace gantrain;
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 class CheckpointTest : public testing_support::SeedingFixture {
  protected:
@@ -66,6 +72,20 @@ TEST_F(CheckpointTest, TruncatedOrForeignFilesAreClearErrors) {
   EXPECT_THROW_MSG(resolve_checkpoint(root_ + "/missing"), Error, "checkpoint not found");
 }
 
+TEST_F(CheckpointTest, AFlippedBitIsCaughtByTheZipChecksums) {
+  auto a = archive(1);
+  a.write("weights", torch::arange(4096, torch::kFloat));  // most of the file: one record
+  save_checkpoint(a, run_, 1, 0);
+  const std::string path = run_.checkpoint_path(1);
+  std::string bytes = read_text(path);
+  bytes[bytes.size() / 2] ^= 0x10;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  // LibTorch 1.13 alone would load this and hand back a changed tensor.
+  EXPECT_THROW_MSG(read_archive(path, torch::kCPU), Error, path + ": not a readable checkpoint (checksum mismatch in archive/data/");
+  EXPECT_THROW_MSG(verify_zip_checksums(bytes.substr(0, 40), "x.pt"), Error, "x.pt: not a readable checkpoint (no end of central directory");
+  EXPECT_THROW_MSG(verify_zip_checksums("", "x.pt"), Error, "too short");
+}
+
 TEST_F(CheckpointTest, MetricsCsvDropsRowsAResumeWillRedo) {
   {
     MetricsCsv csv(run_.metrics_path(), {"step", "loss"}, 0);
@@ -75,5 +95,47 @@ TEST_F(CheckpointTest, MetricsCsvDropsRowsAResumeWillRedo) {
   std::ifstream in(run_.metrics_path());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "step,loss\n10,0.5\n20,0.5\n");
-  EXPECT_THROW_MSG(MetricsCsv(run_.metrics_path(), {"step", "other"}, 0), Error, "differ");
+  EXPECT_THROW_MSG(MetricsCsv(run_.metrics_path(), {"step", "other"}, 10), Error, "differ");
+  // A fresh run (nothing kept) starts over whatever the file held.
+  { MetricsCsv csv(run_.metrics_path(), {"step", "other"}, 0); }
+  EXPECT_EQ(read_text(run_.metrics_path()), "step,other\n");
+}
+
+TEST_F(CheckpointTest, MetricsCsvDropsATornLastRowAndDamagedRows) {
+  // What kill -9 in the middle of an append, or a power cut, can leave behind.
+  std::ofstream(run_.metrics_path()) << "step,loss\n10,0.5\n\x01\x02garbage\n20,0.5\n3";
+  { MetricsCsv csv(run_.metrics_path(), {"step", "loss"}, 30); }
+  EXPECT_EQ(read_text(run_.metrics_path()), "step,loss\n10,0.5\n20,0.5\n");
+}
+
+TEST_F(CheckpointTest, ResumeTakesTheNewestCheckpointThatReadsBack) {
+  for (int64_t step : {100, 200, 300}) {
+    auto a = archive(step);
+    a.write("config", c10::IValue(std::string("task: even-bits\n")));
+    save_checkpoint(a, run_, step, 0);
+  }
+  EXPECT_EQ(newest_valid_checkpoint(root_), run_.latest_checkpoint());
+  // latest.pt is a hard link to step_000300.pt: truncating one truncates both.
+  fs::resize_file(run_.latest_checkpoint(), 100);
+  EXPECT_EQ(newest_valid_checkpoint(root_), run_.checkpoint_path(200));
+  std::ofstream(run_.checkpoint_path(200), std::ios::trunc) << "not a zip archive";
+  EXPECT_EQ(newest_valid_checkpoint(root_), run_.checkpoint_path(100));
+  fs::remove(run_.checkpoint_path(100));
+  EXPECT_THROW_MSG(newest_valid_checkpoint(root_), Error, "no valid checkpoint (");
+  // A file is taken as named; reading it reports what is wrong.
+  EXPECT_EQ(newest_valid_checkpoint(run_.checkpoint_path(200)), run_.checkpoint_path(200));
+}
+
+TEST_F(CheckpointTest, KilledRunsLeftoversAreCleanedAndDoNotCountAsARun) {
+  std::ofstream(run_.checkpoints_dir() + "/step_000100.pt.tmp") << "partial";
+  std::ofstream(root_ + "/samples/step_000100.png.tmp") << "partial";
+  std::ofstream(run_.metrics_path()) << "step,loss\n10,0.5\n";
+  EXPECT_FALSE(holds_run(root_));  // nothing saved yet: starting over loses nothing
+  EXPECT_THROW_MSG(newest_valid_checkpoint(root_), Error, "no checkpoints/latest.pt or step_N.pt");
+  create_run_dir(root_);
+  EXPECT_FALSE(fs::exists(run_.checkpoints_dir() + "/step_000100.pt.tmp"));
+  EXPECT_FALSE(fs::exists(root_ + "/samples/step_000100.png.tmp"));
+  auto a = archive(1);
+  save_checkpoint(a, run_, 1, 0);
+  EXPECT_TRUE(holds_run(root_));
 }

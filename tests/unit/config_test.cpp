@@ -152,3 +152,24 @@ TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
     EXPECT_EQ(to_yaml(from_file), to_yaml(default_config(task))) << task;
   }
 }
+
+TEST(ConfigTest, OnNanIsStopOrSkip) {
+  Config c = default_config("mnist");
+  EXPECT_EQ(c.train.on_nan, "stop");
+  apply_setting(c, {"train.on_nan", "skip", "--set"});
+  EXPECT_EQ(c.train.on_nan, "skip");
+  EXPECT_THROW_MSG(apply_setting(c, {"train.on_nan", "ignore", "--set"}), ConfigError,
+                   "--set: train.on_nan = 'ignore': expected one of: stop skip");
+}
+
+TEST(ConfigTest, YamlMistakesThatUsedToPassSilently) {
+  EXPECT_THROW_MSG(read_config_text("train:\n  steps: 5\n  steps: 6\n", "x.yaml"), ConfigError,
+                   "x.yaml:3:3: duplicate key 'train.steps' (first given at x.yaml:2:3)");
+  EXPECT_THROW_MSG(read_config_text("train: 5\n", "x.yaml"), ConfigError,
+                   "x.yaml:1:1: 'train' is a section: expected its keys under it");
+  EXPECT_THROW_MSG(read_config_text("train:\n  steps: \"\\\x01\"\n", "x.yaml"), ConfigError,
+                   "YAML syntax error: unknown escape character: ?");
+  Config c = default_config("mnist");
+  EXPECT_THROW_MSG(apply_setting(c, {"model.g_hidden", "[1, 0]", "--set"}), ConfigError,
+                   "expected a list of at most 100 widths in [1, 1000000]");
+}

@@ -10,8 +10,8 @@
     try {                                                                              \
       statement;                                                                       \
       ADD_FAILURE() << "expected " #type " containing \"" << (substring) << "\"";     \
-    } catch (const type& e) {                                                          \
-      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos)              \
-          << "message: " << e.what();                                                  \
+    } catch (const type& thrown_) {                                                    \
+      EXPECT_NE(std::string(thrown_.what()).find(substring), std::string::npos)        \
+          << "message: " << thrown_.what();                                            \
     }                                                                                  \
   } while (0)

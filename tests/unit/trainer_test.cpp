@@ -1,7 +1,9 @@
+#include <cmath>
 #include <sstream>
 
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
+#include "gantrain/error.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
 #include "support.h"
@@ -185,4 +187,90 @@ TEST_F(TrainerTest, TensorBatchesCoverEachEpochOnce) {
   EXPECT_FLOAT_EQ(torch::tensor(seen).min().item<float>() >= -1.0f, 1.0f);
   batches.next_batch();
   EXPECT_EQ(batches.epoch(), 2);
+}
+
+namespace {
+
+// Even-bits batches, except one step whose real batch is NaN (a broken data source or a
+// diverged model gives the same: a loss that is not finite).
+class NanAtStep : public BatchSource {
+ public:
+  NanAtStep(std::unique_ptr<BatchSource> inner, int64_t bad_step)
+      : inner_(std::move(inner)), bad_step_(bad_step) {}
+  torch::Tensor next_batch() override {
+    torch::Tensor batch = inner_->next_batch();
+    return ++served_ == bad_step_ ? torch::full_like(batch, NAN) : batch;
+  }
+  int64_t epoch() const override { return 1; }
+  int64_t batches_per_epoch() const override { return 0; }
+  void save(torch::serialize::OutputArchive&) const override {}
+  void load(torch::serialize::InputArchive&) override {}
+
+ private:
+  std::unique_ptr<BatchSource> inner_;
+  int64_t bad_step_, served_ = 0;
+};
+
+}  // namespace
+
+TEST_F(TrainerTest, NanStopsTheRunWithoutCheckpointingTheBrokenState) {
+  Config c = default_config("even-bits");
+  ASSERT_EQ(c.train.on_nan, "stop");  // the default
+  ToyRun r = make_run(c);
+  NanAtStep data(std::move(r.data), 7);
+  std::vector<int64_t> checkpoints, logged;
+  FitHooks hooks;
+  hooks.log_every = 5;
+  hooks.checkpoint_every = 2;
+  hooks.on_log = [&](const LogPoint& p) {
+    logged.push_back(p.step);
+    EXPECT_TRUE(std::isfinite(p.d_loss) && std::isfinite(p.g_loss));
+  };
+  hooks.on_checkpoint = [&] { checkpoints.push_back(r.trainer->step()); };
+  EXPECT_THROW_MSG(r.trainer->fit(data, 20, hooks), Error,
+                   "step 7: the loss is NaN or infinite; stopped without checkpointing");
+  // Found at the first read-back after step 7 (the checkpoint due at step 8), not later.
+  EXPECT_EQ(r.trainer->step(), 8);
+  EXPECT_EQ(checkpoints, (std::vector<int64_t>{2, 4, 6}));
+  EXPECT_EQ(logged, (std::vector<int64_t>{5}));
+  EXPECT_EQ(r.trainer->first_non_finite_step(), 7);
+}
+
+TEST_F(TrainerTest, NanSkipModeDropsTheBadUpdatesAndCountsThem) {
+  Config c = default_config("even-bits");
+  c.train.on_nan = "skip";
+  ToyRun r = make_run(c);
+  run_steps(r, 3, 1);
+  torch::Tensor d_before = r.trainer->discriminator()->parameters()[0].clone();
+  torch::Tensor g_before = r.trainer->generator()->parameters()[0].clone();
+  r.trainer->train_step({torch::full({16, 7}, NAN)});
+  // D's loss saw the NaN batch: its update was dropped. G's loss never sees real data.
+  EXPECT_TRUE(d_before.equal(r.trainer->discriminator()->parameters()[0]));
+  EXPECT_FALSE(g_before.equal(r.trainer->generator()->parameters()[0]));
+  EXPECT_EQ(r.trainer->skipped_steps(), 1);
+  for (double loss : run_steps(r, 3, 1)) EXPECT_TRUE(std::isfinite(loss));
+  EXPECT_EQ(r.trainer->skipped_steps(), 1);
+
+  // fit() keeps going, and the skipped step's NaN does not reach the logged means.
+  NanAtStep data(std::move(r.data), 2);
+  FitHooks hooks;
+  hooks.log_every = 4;
+  std::vector<LogPoint> logged;
+  hooks.on_log = [&](const LogPoint& p) { logged.push_back(p); };
+  r.trainer->fit(data, 12, hooks);
+  EXPECT_EQ(r.trainer->step(), 12);
+  EXPECT_EQ(r.trainer->skipped_steps(), 2);
+  ASSERT_EQ(logged.size(), 2u);
+  for (const auto& p : logged) EXPECT_TRUE(std::isfinite(p.d_loss)) << "step " << p.step;
+
+  // The count survives a checkpoint.
+  torch::serialize::OutputArchive out;
+  r.trainer->save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  ToyRun resumed = make_run(c);
+  resumed.trainer->load(in);
+  EXPECT_EQ(resumed.trainer->skipped_steps(), 2);
 }

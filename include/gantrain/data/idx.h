@@ -12,7 +12,7 @@ struct IdxArray {
   std::vector<uint8_t> data;
 };
 
-/// Parses IDX bytes held in memory; `name` (usually the file path) prefixes every error.
+/// Parses IDX bytes held in memory, raw or gzip-compressed; `name` (usually the file path) prefixes every error.
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name);
 
 /// Reads an IDX file, raw or gzip-compressed (detected from the 1f 8b magic bytes, not the file name).

@@ -11,8 +11,9 @@ namespace gantrain {
 /// Appends rows to a CSV file, flushing each so a crash loses at most the row being written.
 class MetricsCsv {
  public:
-  /// Opens `path`. A new or empty file gets the header `columns`; an existing one keeps only
-  /// the rows with step <= `keep_through_step` (rows a resumed run is about to redo).
+  /// Opens `path` and atomically rewrites it as the header `columns` plus, from an existing file,
+  /// the complete rows with step <= `keep_through_step` (a resumed run redoes the later ones).
+  /// An incomplete last line or a malformed row is dropped with a warning.
   MetricsCsv(std::string path, std::vector<std::string> columns, int64_t keep_through_step);
   /// Appends one row; values.size() must equal the number of columns. An empty optional
   /// (not measured this row) is an empty field; NaN is written as nan.

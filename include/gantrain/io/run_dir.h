@@ -22,13 +22,14 @@ struct RunDir {
 /// runs/<task>-<YYYYmmdd-HHMMSS> under the current directory.
 std::string default_run_root(const std::string& task);
 
-/// Creates the directory and its subdirectories; throws gantrain::Error if it cannot write there.
+/// Creates the directory and its subdirectories, removing the temporary files a killed run left;
+/// throws gantrain::Error if it cannot write there.
 RunDir create_run_dir(const std::string& root);
 
 /// The run directory a checkpoint file belongs to (RUN/checkpoints/x.pt -> RUN).
 std::string run_dir_of_checkpoint(const std::string& checkpoint);
 
-/// True when `root` already holds a run (a metrics.csv or a latest checkpoint).
+/// True when `root` already holds a run worth keeping: a checkpoint (latest.pt or step_N.pt).
 bool holds_run(const std::string& root);
 
 /// The checkpoint a path names: a .pt file as is, a run directory's checkpoints/latest.pt.
@@ -37,5 +38,9 @@ std::string resolve_checkpoint(const std::string& path_or_run_dir);
 /// Directory for gantrain's caches (the evaluation classifier): $GANTRAIN_CACHE, else
 /// $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain; created if missing; throws Error if not.
 std::string cache_directory();
+/// The checkpoint to continue from: a file as is; for a run directory the newest one that reads
+/// back (latest.pt, then step_N.pt newest first), logging each one skipped and why. Throws
+/// gantrain::Error when there is none. (In checkpoint.cpp: it opens the archives.)
+std::string newest_valid_checkpoint(const std::string& path_or_run_dir);
 
 }  // namespace gantrain

@@ -43,6 +43,10 @@ Mlp make_generator(const ModelConfig& model, int64_t data_dim, const std::string
 /// (BCE-with-logits): the same model as a sigmoid output with BCE, numerically safer.
 Mlp make_discriminator(const ModelConfig& model, int64_t data_dim);
 
+/// Loads `model`'s parameters from `archive`; throws c10::Error naming the tensor when one has
+/// another shape or type than the model (torch's own load would silently take it).
+void load_parameters(Mlp& model, torch::serialize::InputArchive& archive);
+
 /// Draws [n, latent_dim] noise of kind bits/gaussian/uniform on `device`; `generator` may be
 /// undefined (the device's default generator is used then).
 torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
