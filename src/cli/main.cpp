@@ -10,6 +10,7 @@
 #define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 #include "gantrain/commands.h"
@@ -208,32 +209,46 @@ struct ArgvWithLongN {
   }
 };
 
-int run_sample(int argc, char** argv) {
-  ArgvWithLongN long_n(argc, argv);
-  argv = long_n.pointers.data();
-  cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
+// The shared part of the subcommands that read a checkpoint (`sample`, `eval`): adds
+// --checkpoint, --log-level and --help to `options`, parses (accepting --n), applies the log
+// level. Returns nothing when --help was printed; throws ConfigError without --checkpoint.
+std::optional<cxxopts::ParseResult> parse_checkpoint_command(cxxopts::Options& options,
+                                                             const std::string& name, int argc,
+                                                             char** argv) {
   // clang-format off
   options.add_options()
     ("checkpoint", "checkpoint file or run directory (uses checkpoints/latest.pt)", cxxopts::value<std::string>())
+    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
+    ("h,help", "this help");
+  // clang-format on
+  ArgvWithLongN long_n(argc, argv);
+  auto args = options.parse(argc, long_n.pointers.data());
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() + "' (see " +
+                                name + " --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  if (args.count("help")) {
+    std::cout << options.help();
+    return std::nullopt;
+  }
+  if (!args.count("checkpoint"))
+    throw gantrain::ConfigError(name + ": --checkpoint RUN_DIR_OR_PT is required");
+  return args;
+}
+
+int run_sample(int argc, char** argv) {
+  cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
+  // clang-format off
+  options.add_options()
     ("n,num", "number of samples (also --n)", cxxopts::value<int64_t>()->default_value("64"))
     ("nrow", "images per grid row", cxxopts::value<int64_t>()->default_value("8"))
     ("seed", "noise seed", cxxopts::value<int64_t>()->default_value("0"))
     ("o,out", "output PNG (image tasks); even-bits prints the integers when omitted", cxxopts::value<std::string>())
-    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("cpu"))
-    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
-    ("h,help", "this help");
+    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("cpu"));
   // clang-format on
-  auto args = options.parse(argc, argv);
-  if (!args.unmatched().empty())
-    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
-                                "' (see gantrain sample --help)");
-  set_log_level(args["log-level"].as<std::string>());
-  if (args.count("help")) {
-    std::cout << options.help();
-    return 0;
-  }
-  if (!args.count("checkpoint"))
-    throw gantrain::ConfigError("gantrain sample: --checkpoint RUN_DIR_OR_PT is required");
+  auto parsed = parse_checkpoint_command(options, "gantrain sample", argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   gantrain::SampleRequest request;
   request.checkpoint = args["checkpoint"].as<std::string>();
   request.n = args["num"].as<int64_t>();
@@ -250,34 +265,21 @@ int run_sample(int argc, char** argv) {
 }
 
 int run_eval(int argc, char** argv) {
-  ArgvWithLongN long_n(argc, argv);
-  argv = long_n.pointers.data();
   cxxopts::Options options(
       "gantrain eval",
       "Measure a trained generator's samples (docs/metrics.md); writes eval.json in the run "
       "directory.\nmnist metric groups: fid, is, modes, pr, parzen. even-bits: even, modes, kl.\n");
   // clang-format off
   options.add_options()
-    ("checkpoint", "checkpoint file or run directory (uses checkpoints/latest.pt)", cxxopts::value<std::string>())
     ("n,num", "generated samples (also --n); default: the run's eval.samples (10000)", cxxopts::value<int64_t>())
     ("metrics", "metric groups, comma-separated, or all; default: the run's eval.metrics", cxxopts::value<std::string>())
     ("seed", "noise seed; default: the one training-time evaluation uses (train.seed + 1)", cxxopts::value<int64_t>())
     ("data-dir", "real data directory; default: the run's", cxxopts::value<std::string>())
-    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("auto"))
-    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
-    ("h,help", "this help");
+    ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("auto"));
   // clang-format on
-  auto args = options.parse(argc, argv);
-  if (!args.unmatched().empty())
-    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
-                                "' (see gantrain eval --help)");
-  set_log_level(args["log-level"].as<std::string>());
-  if (args.count("help")) {
-    std::cout << options.help();
-    return 0;
-  }
-  if (!args.count("checkpoint"))
-    throw gantrain::ConfigError("gantrain eval: --checkpoint RUN_DIR_OR_PT is required");
+  auto parsed = parse_checkpoint_command(options, "gantrain eval", argc, argv);
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& args = *parsed;
   gantrain::EvalRequest request;
   request.checkpoint = args["checkpoint"].as<std::string>();
   if (args.count("num")) request.n = args["num"].as<int64_t>();
