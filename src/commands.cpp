@@ -224,6 +224,7 @@ TrainResult train(const TrainRequest& request) {
         shown += "  " + m.shown;
       }
       spdlog::info("eval at step {}:{}", p.step, shown);
+      last_log_time = elapsed();  // the next interval's speed is training speed, eval excluded
     }
     values["elapsed_s"] = elapsed();
     std::vector<std::optional<double>> row;  // columns not measured this time (eval) stay empty
