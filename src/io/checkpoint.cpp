@@ -48,6 +48,7 @@ void probe_in_child(const std::string& bytes, const std::string& path) {
     rlimit cap{};
     cap.rlim_cur = cap.rlim_max = address_space_bytes() + 16 * bytes.size() + (uint64_t{1} << 30);
     ::setrlimit(RLIMIT_AS, &cap);
+    ::alarm(60);  // a loader stuck in a loop is killed by SIGALRM and reported like a crash
     std::string error;
     try {
       torch::serialize::InputArchive archive;
