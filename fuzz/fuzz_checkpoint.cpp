@@ -67,7 +67,7 @@ bool small_enough(const gantrain::Config& c) {
 
 void load(const std::string& path) {
   auto archive = gantrain::read_archive(path, torch::kCPU);
-  gantrain::Config config = gantrain::checkpoint_config(path);
+  gantrain::Config config = gantrain::find_resume_point(path).config;
   gantrain::validate(config);
   if (!small_enough(config)) return;
   auto task = gantrain::find_task(config.task).create(config);

@@ -21,13 +21,6 @@
 namespace gantrain {
 namespace {
 
-std::string read_config_from(torch::serialize::InputArchive& archive, const std::string& path) {
-  c10::IValue yaml;
-  if (!archive.try_read("config", yaml) || !yaml.isString())
-    throw Error(path + ": checkpoint has no config");
-  return yaml.toStringRef();
-}
-
 Config config_from_yaml(const std::string& yaml, const std::string& name) {
   auto settings = read_config_text(yaml, name);
   Config config = default_config(task_named(settings, "even-bits"));
@@ -74,9 +67,10 @@ struct TrainedGenerator {
 
 TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Device device) {
   TrainedGenerator out;
-  out.path = newest_valid_checkpoint(path_or_run_dir);
-  auto archive = read_archive(out.path, device);
-  out.config = config_from_yaml(read_config_from(archive, out.path), out.path + " (config)");
+  OpenedCheckpoint opened = open_newest_valid_checkpoint(path_or_run_dir, device);
+  out.path = opened.path;
+  auto& archive = opened.archive;
+  out.config = config_from_yaml(opened.config_yaml, out.path + " (config)");
   out.task = find_task(out.config.task).create(out.config);
   out.generator = out.task->make_generator();
   try {
@@ -95,10 +89,9 @@ TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Devic
 
 }  // namespace
 
-Config checkpoint_config(const std::string& path_or_run_dir) {
-  std::string path = resolve_checkpoint(path_or_run_dir);
-  auto archive = read_archive(path, torch::kCPU);
-  return config_from_yaml(read_config_from(archive, path), path + " (config)");
+ResumePoint find_resume_point(const std::string& path_or_run_dir) {
+  OpenedCheckpoint opened = open_newest_valid_checkpoint(path_or_run_dir, torch::kCPU);
+  return {opened.path, config_from_yaml(opened.config_yaml, opened.path + " (config)")};
 }
 
 TrainResult train(const TrainRequest& request) {

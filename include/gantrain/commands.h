@@ -28,8 +28,14 @@ struct TrainResult {
 /// Trains a run to config.train.steps (or epochs), writing the run directory.
 TrainResult train(const TrainRequest& request);
 
-/// The config stored in a checkpoint (or a run directory's latest), for resume and sample.
-Config checkpoint_config(const std::string& path_or_run_dir);
+/// Where `--resume` continues from: the checkpoint file and the run config stored in it.
+struct ResumePoint {
+  std::string checkpoint;
+  Config config;
+};
+
+/// The newest valid checkpoint of a run directory (or the file named), read once.
+ResumePoint find_resume_point(const std::string& path_or_run_dir);
 
 /// What `gantrain sample` does.
 struct SampleRequest {

@@ -163,8 +163,9 @@ int run_train(int argc, char** argv) {
   gantrain::Config& config = request.config;
   gantrain::Config resumed;
   if (args.count("resume")) {
-    request.resume_checkpoint = gantrain::newest_valid_checkpoint(args["resume"].as<std::string>());
-    config = resumed = gantrain::checkpoint_config(request.resume_checkpoint);
+    gantrain::ResumePoint point = gantrain::find_resume_point(args["resume"].as<std::string>());
+    request.resume_checkpoint = point.checkpoint;
+    config = resumed = point.config;
   } else {
     config = gantrain::default_config(gantrain::task_named(settings, "even-bits"));
   }

@@ -108,30 +108,28 @@ void save_checkpoint(torch::serialize::OutputArchive& archive, const RunDir& run
   fs::rename(tmp, latest, ec);
   if (ec) throw Error(latest + ": cannot replace: " + ec.message());
 
-  std::vector<std::string> steps;
-  for (const auto& entry : fs::directory_iterator(run.checkpoints_dir(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt")
-      steps.push_back(entry.path().string());
-  }
   if (keep <= 0) return;
-  std::sort(steps.begin(), steps.end());  // zero-padded names sort by step
+  const std::vector<std::string> steps = step_checkpoints(run);
   for (size_t i = 0; i + static_cast<size_t>(keep) < steps.size(); ++i) fs::remove(steps[i], ec);
 }
 
-std::string newest_valid_checkpoint(const std::string& path_or_run_dir) {
+OpenedCheckpoint open_newest_valid_checkpoint(const std::string& path_or_run_dir,
+                                              torch::Device device) {
+  auto open = [&](const std::string& path) {
+    OpenedCheckpoint opened{path, read_archive(path, device), ""};
+    c10::IValue config;
+    if (!opened.archive.try_read("config", config) || !config.isString())
+      throw Error(path + ": checkpoint has no config");
+    opened.config_yaml = config.toStringRef();
+    return opened;
+  };
   std::error_code ec;
-  if (!fs::is_directory(path_or_run_dir, ec)) return resolve_checkpoint(path_or_run_dir);
+  if (!fs::is_directory(path_or_run_dir, ec)) return open(resolve_checkpoint(path_or_run_dir));
   const RunDir run{path_or_run_dir};
   std::vector<std::string> candidates;
   if (fs::exists(run.latest_checkpoint(), ec)) candidates.push_back(run.latest_checkpoint());
-  std::vector<std::string> steps;
-  for (const auto& entry : fs::directory_iterator(run.checkpoints_dir(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt")
-      steps.push_back(entry.path().string());
-  }
-  std::sort(steps.rbegin(), steps.rend());  // newest first
+  std::vector<std::string> steps = step_checkpoints(run);
+  std::reverse(steps.begin(), steps.end());  // newest first
   for (const auto& step : steps)  // latest.pt is a hard link to one of them: try that file once
     if (candidates.empty() || !fs::equivalent(candidates.front(), step, ec))
       candidates.push_back(step);
@@ -145,12 +143,9 @@ std::string newest_valid_checkpoint(const std::string& path_or_run_dir) {
   std::string reasons;
   for (const auto& path : candidates) {
     try {
-      auto archive = read_archive(path, torch::kCPU);
-      c10::IValue config;
-      if (!archive.try_read("config", config) || !config.isString())
-        throw Error(path + ": checkpoint has no config");
+      OpenedCheckpoint opened = open(path);
       if (!reasons.empty()) spdlog::info("resuming from {}, the newest valid checkpoint", path);
-      return path;
+      return opened;
     } catch (const Error& e) {
       spdlog::warn("skipping {}", e.what());
       reasons += std::string(reasons.empty() ? "" : "; ") + e.what();

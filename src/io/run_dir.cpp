@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -64,6 +65,18 @@ bool holds_run(const std::string& root) {
   for (const auto& entry : fs::directory_iterator(RunDir{root}.checkpoints_dir(), ec))
     if (entry.path().extension() == ".pt") return true;
   return false;
+}
+
+std::vector<std::string> step_checkpoints(const RunDir& run) {
+  std::vector<std::string> steps;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(run.checkpoints_dir(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt")
+      steps.push_back(entry.path().string());
+  }
+  std::sort(steps.begin(), steps.end());  // zero-padded names sort by step
+  return steps;
 }
 
 std::string resolve_checkpoint(const std::string& path_or_run_dir) {

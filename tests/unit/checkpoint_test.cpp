@@ -114,16 +114,17 @@ TEST_F(CheckpointTest, ResumeTakesTheNewestCheckpointThatReadsBack) {
     a.write("config", c10::IValue(std::string("task: even-bits\n")));
     save_checkpoint(a, run_, step, 0);
   }
-  EXPECT_EQ(newest_valid_checkpoint(root_), run_.latest_checkpoint());
+  EXPECT_EQ(open_newest_valid_checkpoint(root_, torch::kCPU).path, run_.latest_checkpoint());
   // latest.pt is a hard link to step_000300.pt: truncating one truncates both.
   fs::resize_file(run_.latest_checkpoint(), 100);
-  EXPECT_EQ(newest_valid_checkpoint(root_), run_.checkpoint_path(200));
+  EXPECT_EQ(open_newest_valid_checkpoint(root_, torch::kCPU).path, run_.checkpoint_path(200));
   std::ofstream(run_.checkpoint_path(200), std::ios::trunc) << "not a zip archive";
-  EXPECT_EQ(newest_valid_checkpoint(root_), run_.checkpoint_path(100));
+  EXPECT_EQ(open_newest_valid_checkpoint(root_, torch::kCPU).path, run_.checkpoint_path(100));
   fs::remove(run_.checkpoint_path(100));
-  EXPECT_THROW_MSG(newest_valid_checkpoint(root_), Error, "no valid checkpoint (");
-  // A file is taken as named; reading it reports what is wrong.
-  EXPECT_EQ(newest_valid_checkpoint(run_.checkpoint_path(200)), run_.checkpoint_path(200));
+  EXPECT_THROW_MSG(open_newest_valid_checkpoint(root_, torch::kCPU), Error, "no valid checkpoint (");
+  // A file is taken as named (no fall-back to another one); reading it reports what is wrong.
+  EXPECT_THROW_MSG(open_newest_valid_checkpoint(run_.checkpoint_path(200), torch::kCPU), Error,
+                   run_.checkpoint_path(200) + ": not a readable checkpoint");
 }
 
 TEST_F(CheckpointTest, KilledRunsLeftoversAreCleanedAndDoNotCountAsARun) {
@@ -131,7 +132,7 @@ TEST_F(CheckpointTest, KilledRunsLeftoversAreCleanedAndDoNotCountAsARun) {
   std::ofstream(root_ + "/samples/step_000100.png.tmp") << "partial";
   std::ofstream(run_.metrics_path()) << "step,loss\n10,0.5\n";
   EXPECT_FALSE(holds_run(root_));  // nothing saved yet: starting over loses nothing
-  EXPECT_THROW_MSG(newest_valid_checkpoint(root_), Error, "no checkpoints/latest.pt or step_N.pt");
+  EXPECT_THROW_MSG(open_newest_valid_checkpoint(root_, torch::kCPU), Error, "no checkpoints/latest.pt or step_N.pt");
   create_run_dir(root_);
   EXPECT_FALSE(fs::exists(run_.checkpoints_dir() + "/step_000100.pt.tmp"));
   EXPECT_FALSE(fs::exists(root_ + "/samples/step_000100.png.tmp"));

@@ -39,6 +39,17 @@ std::vector<double> run_steps(ToyRun& r, int64_t n, int64_t d_steps) {
   return losses;
 }
 
+// Loads into `trainer` what `source`'s trainer saves, through a serialized archive.
+void load_trainer_state(Trainer& trainer, ToyRun& source) {
+  std::stringstream buffer;
+  torch::serialize::OutputArchive out;
+  source.trainer->save(out);
+  out.save_to(buffer);
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  trainer.load(in);
+}
+
 class TrainerTest : public testing_support::SeedingFixture {};
 
 }  // namespace
@@ -116,15 +127,8 @@ TEST_F(TrainerTest, ResumeEqualsUninterruptedRun) {
 TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
   ToyRun a = make_run(default_config("even-bits"));
   run_steps(a, 3, 1);
-  std::stringstream buffer;
-  torch::serialize::OutputArchive out;
-  a.trainer->save(out);
-  out.save_to(buffer);
-
   ToyRun b = make_run(default_config("even-bits"));
-  torch::serialize::InputArchive in;
-  in.load_from(buffer);
-  b.trainer->load(in);
+  load_trainer_state(*b.trainer, a);
   auto pa = a.trainer->generator()->parameters(), pb = b.trainer->generator()->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i]));
   // Same input, same update: only true if Adam's moments and step count came back.
@@ -140,17 +144,11 @@ TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
 TEST_F(TrainerTest, LoadTakesHyperparametersFromTheNewConfig) {
   ToyRun a = make_run(default_config("even-bits"));
   run_steps(a, 2, 1);
-  std::stringstream buffer;
-  torch::serialize::OutputArchive out;
-  a.trainer->save(out);
-  out.save_to(buffer);
   Config changed = default_config("even-bits");
   changed.train.lr_g = 5e-4;
   changed.train.beta1 = 0.5;
   ToyRun b = make_run(changed);
-  torch::serialize::InputArchive in;
-  in.load_from(buffer);
-  b.trainer->load(in);
+  load_trainer_state(*b.trainer, a);
   for (auto* optimizer : {&b.trainer->generator_optimizer(), &b.trainer->discriminator_optimizer()}) {
     auto& options = static_cast<torch::optim::AdamOptions&>(optimizer->param_groups()[0].options());
     EXPECT_DOUBLE_EQ(std::get<0>(options.betas()), 0.5);

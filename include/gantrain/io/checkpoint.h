@@ -24,4 +24,17 @@ void write_archive(torch::serialize::OutputArchive& archive, const std::string& 
 /// it is unreadable or not a gantrain checkpoint of a known format.
 torch::serialize::InputArchive read_archive(const std::string& path, torch::Device device);
 
+/// A checkpoint file and its archive, opened once.
+struct OpenedCheckpoint {
+  std::string path;                        ///< the file chosen
+  torch::serialize::InputArchive archive;  ///< read_archive(path, device)
+  std::string config_yaml;                 ///< the run config stored in it
+};
+
+/// The checkpoint to continue from, opened on `device`: a file as is; for a run directory the
+/// newest one that reads back (latest.pt, then step_N.pt newest first), logging each one
+/// skipped and why. Throws gantrain::Error when there is none.
+OpenedCheckpoint open_newest_valid_checkpoint(const std::string& path_or_run_dir,
+                                              torch::Device device);
+
 }  // namespace gantrain

@@ -2,6 +2,7 @@
 /// The run directory: config.yaml, metrics.csv, train.log, samples/, checkpoints/.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gantrain {
 
@@ -35,12 +36,11 @@ bool holds_run(const std::string& root);
 /// The checkpoint a path names: a .pt file as is, a run directory's checkpoints/latest.pt.
 std::string resolve_checkpoint(const std::string& path_or_run_dir);
 
+/// The run's checkpoints/step_N.pt files, oldest first (empty when there are none).
+std::vector<std::string> step_checkpoints(const RunDir& run);
+
 /// Directory for gantrain's caches (the evaluation classifier): $GANTRAIN_CACHE, else
 /// $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain; created if missing; throws Error if not.
 std::string cache_directory();
-/// The checkpoint to continue from: a file as is; for a run directory the newest one that reads
-/// back (latest.pt, then step_N.pt newest first), logging each one skipped and why. Throws
-/// gantrain::Error when there is none. (In checkpoint.cpp: it opens the archives.)
-std::string newest_valid_checkpoint(const std::string& path_or_run_dir);
 
 }  // namespace gantrain
