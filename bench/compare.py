@@ -79,6 +79,9 @@ def main():
             samples["python"].append((steps_per_second(out, python_done), wall, rss))
         results[task] = (samples, batch)
 
+    ours_version = run([args.gantrain, "--version"])[0].strip()
+    theirs_version = run([sys.executable, "-c", "import torch; print(torch.__version__)"])[0].strip()
+    print(f"\ngantrain: {ours_version}\npython:   torch {theirs_version} ({sys.executable})")
     print(f"\nmedians of {args.repeats} alternating runs each (training steps/s exclude start-up "
           "and data loading; wall time and peak RSS are the whole process)\n")
     print(f"{'task':<10} {'program':<9} {'steps/s':>9} {'images/s':>9} {'wall s':>8} {'RSS MiB':>8}")

@@ -4,7 +4,7 @@ tutorials write them (nn.Sequential, sigmoid + BCELoss, Adam), with the same sha
 and step order as gantrain, so the two can be timed side by side on the same LibTorch.
 
   reference.py even-bits [--steps 500]
-  reference.py mnist --data-dir DIR [--steps 600]
+  reference.py mnist --data-dir DIR [--steps 600] [--device cuda] [--batch-size 100]
 
 Prints one line: `train_seconds S steps N` (the training loop alone, after data loading).
 """
@@ -54,12 +54,12 @@ def even_bits(steps):
     return time.perf_counter() - start
 
 
-def mnist(steps, data_dir):
-    batch, latent = 100, 100
+def mnist(steps, data_dir, device, batch):
+    latent = 100
     name = "train-images-idx3-ubyte"
     path = os.path.join(data_dir, name)
     images = read_idx_images(path if os.path.exists(path) else path + ".gz")
-    data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0)  # resident, as gantrain's
+    data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).to(device)  # resident
     act = lambda: nn.LeakyReLU(0.2)
     generator = nn.Sequential(nn.Linear(latent, 256), act(), nn.Linear(256, 512), act(),
                               nn.Linear(512, 1024), act(), nn.Linear(1024, 784), nn.Tanh())
@@ -67,6 +67,8 @@ def mnist(steps, data_dir):
                                   nn.Linear(1024, 512), act(), nn.Dropout(0.3),
                                   nn.Linear(512, 256), act(), nn.Dropout(0.3),
                                   nn.Linear(256, 1), nn.Sigmoid())
+    generator.to(device)
+    discriminator.to(device)
     g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
     loss = nn.BCELoss()
@@ -74,20 +76,22 @@ def mnist(steps, data_dir):
     start = time.perf_counter()
     for step in range(steps):
         if step % per_epoch == 0:
-            order = torch.randperm(data.shape[0])
+            order = torch.randperm(data.shape[0], device=device)
         real = data[order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]]
-        ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+        ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
         # Discriminator step (Algorithm 1, k = 1) on real (1) and detached fakes (0).
         d_opt.zero_grad()
-        fake = generator(torch.randn(batch, latent))
+        fake = generator(torch.randn(batch, latent, device=device))
         d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)) / 2
         d_loss.backward()
         d_opt.step()
         # Generator step, non-saturating loss.
         g_opt.zero_grad()
-        g_loss = loss(discriminator(generator(torch.randn(batch, latent))), ones)
+        g_loss = loss(discriminator(generator(torch.randn(batch, latent, device=device))), ones)
         g_loss.backward()
         g_opt.step()
+    if device != "cpu":
+        torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
@@ -97,6 +101,8 @@ def main():
     parser.add_argument("--steps", type=int)
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="mnist only: cpu or cuda")
+    parser.add_argument("--batch-size", type=int, default=100, help="mnist only")
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)  # 1: the fast setting measured in PERF_NOTES.md
@@ -105,7 +111,7 @@ def main():
         seconds = even_bits(steps)
     else:
         steps = args.steps or 600
-        seconds = mnist(steps, args.data_dir)
+        seconds = mnist(steps, args.data_dir, args.device, args.batch_size)
     print(f"train_seconds {seconds:.4f} steps {steps}")
 
 

@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# The benchmark: installs what it needs (python3-torch: the same LibTorch 1.13 and OpenBLAS as
-# gantrain, so the comparison is fair; Fashion-MNIST as the data), builds gantrain and the GEMM
-# micro-benchmark, then prints gantrain beside PyTorch-in-Python.
+# The benchmark: builds gantrain and the GEMM micro-benchmark, then prints gantrain beside the same
+# loop in PyTorch-in-Python on the same LibTorch, so the comparison is fair:
 #   bench/run.sh [--repeats N] [--mnist-steps N]
+#     LibTorch 1.13 from Debian: Debian's python3-torch (the same LibTorch and OpenBLAS)
+#   GANTRAIN_LIBTORCH=pip bench/run.sh ...
+#     LibTorch 2.x (build-libtorch2/): the same torch wheel, installed into deps/venv-torch2
+# Fashion-MNIST (dataset-fashion-mnist) is the data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh python3-torch dataset-fashion-mnist
-cmake --build build --target gemm_bench
-# Debian's interpreter: python3-torch installs into it (a python3 earlier in PATH may lack torch).
-exec /usr/bin/python3 bench/compare.py --gantrain build/gantrain --gemm-bench build/gemm_bench "$@"
+source scripts/build_dir.sh
+if [ "$GANTRAIN_BUILD" = build ]; then
+  scripts/setup.sh python3-torch dataset-fashion-mnist
+  # Debian's interpreter: python3-torch installs into it (a python3 earlier in PATH may lack torch).
+  python=/usr/bin/python3
+else
+  scripts/setup.sh python3-venv dataset-fashion-mnist
+  venv=deps/venv-torch2
+  if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then
+    # The wheels scripts/libtorch2.sh downloaded, without the CUDA libraries the system has.
+    version=$(scripts/libtorch2.sh --version)
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --no-deps deps/downloads/torch-"$version"-*.whl \
+      deps/downloads/nvidia_cusparselt*.whl deps/downloads/nvidia_nvshmem*.whl \
+      deps/downloads/nvidia_cufile*.whl
+    "$venv/bin/pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy
+  fi
+  python=$venv/bin/python
+fi
+cmake --build "$GANTRAIN_BUILD" --target gemm_bench
+exec "$python" bench/compare.py --gantrain "$GANTRAIN_BUILD/gantrain" \
+  --gemm-bench "$GANTRAIN_BUILD/gemm_bench" "$@"

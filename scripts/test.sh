@@ -2,8 +2,10 @@
 # One command: install what is missing (Fashion-MNIST included, for the real-data test),
 # build, and run the whole test suite (unit + end to end).
 #   scripts/test.sh [ctest options...]       e.g. scripts/test.sh -L unit
+#   GANTRAIN_LIBTORCH=pip scripts/test.sh    the same against LibTorch 2.x (build-libtorch2/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/build_dir.sh
 scripts/setup.sh dataset-fashion-mnist
-cd build
+cd "$GANTRAIN_BUILD"
 exec ctest --output-on-failure -j"$(nproc)" "$@"

@@ -7,9 +7,33 @@
 #include <mutex>
 #include <regex>
 
+#include "gantrain/build_info.h"
 #include "gantrain/error.h"
 
 namespace gantrain {
+namespace {
+
+// CUDART_VERSION 13000 -> "13.0"; CUDNN_VERSION 91900 -> "9.19.0" (8.x: 8907 -> "8.9.7").
+std::string cuda_version(long v) {
+  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+std::string cudnn_version(long v) {
+  const long major_unit = v >= 90000 ? 10000 : 1000;
+  return std::to_string(v / major_unit) + "." + std::to_string(v % major_unit / 100) + "." +
+         std::to_string(v % 100);
+}
+
+}  // namespace
+
+std::string build_description() {
+  std::string text = "LibTorch " TORCH_VERSION;
+  const auto& cuda = at::detail::getCUDAHooks();
+  if (!cuda.hasCUDART()) return text + ", CPU only";
+  text += " with CUDA " + cuda_version(cuda.versionCUDART());
+  if (cuda.hasCuDNN()) text += " and cuDNN " + cudnn_version(cuda.versionCuDNN());
+  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+  return text + ", " + std::to_string(gpus) + (gpus == 1 ? " GPU" : " GPUs") + " visible";
+}
 
 torch::Device resolve_device(const std::string& name) {
   static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]{1,3}");

@@ -1,6 +1,3 @@
-#include <ATen/detail/CUDAHooksInterface.h>
-#include <torch/version.h>
-
 #include <algorithm>
 #include <sstream>
 
@@ -49,11 +46,6 @@ std::vector<std::string> task_summaries() {
   std::vector<std::string> out;
   for (const auto& entry : task_registry()) out.push_back(entry.name + "  " + entry.summary);
   return out;
-}
-
-std::string torch_description() {
-  return "LibTorch " + std::string(TORCH_VERSION) +
-         (at::detail::getCUDAHooks().hasCUDART() ? ", CUDA" : ", CPU only");
 }
 
 Config default_config(const std::string& task) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gantrain/error.h"
+#include "gantrain/torch_compat.h"
 
 namespace gantrain {
 namespace {
@@ -31,32 +32,6 @@ bool loss_and_gradients_finite(const torch::Tensor& loss, torch::nn::Module& mod
   return torch::isfinite(torch::cat(values)).all().item<bool>();
 }
 
-// Adam::load takes whatever state the archive holds and Adam::step trusts it (a damaged one
-// crashed fuzz_checkpoint): check each state against its parameter. The state's key is a
-// string in LibTorch 1.13 and a pointer in 2.x.
-template <class AdamOptimizer>  // a template so that only the matching key branch compiles
-void check_adam_state(AdamOptimizer& optimizer) {
-  using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
-  for (auto& group : optimizer.param_groups()) {
-    for (auto& p : group.params()) {
-      Key key;
-      if constexpr (std::is_same_v<Key, std::string>)
-        key = c10::guts::to_string(p.unsafeGetTensorImpl());
-      else
-        key = p.unsafeGetTensorImpl();
-      auto found = optimizer.state().find(key);
-      if (found == optimizer.state().end()) continue;  // no state yet: step() starts one
-      const auto* state = dynamic_cast<const torch::optim::AdamParamState*>(found->second.get());
-      auto matches = [&](const torch::Tensor& t) {
-        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
-      };
-      TORCH_CHECK(state && state->step() >= 0 && matches(state->exp_avg()) &&
-                      matches(state->exp_avg_sq()),
-                  "the optimizer state does not match the parameters it belongs to");
-    }
-  }
-}
-
 }  // namespace
 
 TrainerOptions trainer_options(const Config& c) {
@@ -70,6 +45,49 @@ TrainerOptions trainer_options(const Config& c) {
   o.noise = c.model.noise;
   o.skip_non_finite = c.train.on_nan == "skip";
   return o;
+}
+
+// LibTorch's own Adam::load cannot cross the 1.13 / 2.x line: both versions name each
+// parameter's state by the address of its tensor, 1.13 as "0x55d0...", 2.x in decimal, and 2.x
+// parses the name with stoull (every 1.13 name reads as 0, and all but one state are lost). The
+// names only pair a parameter with its state, so they are matched here as strings. The saved
+// options are ignored: the run's config sets them. Each state is checked against its parameter
+// (Adam::step trusts it; a damaged one crashed fuzz_checkpoint).
+void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer) {
+  torch::serialize::InputArchive groups, states;
+  archive.read("param_groups", groups);
+  archive.read("state", states);
+  torch::Tensor count;
+  groups.read("param_groups/size", count);
+  TORCH_CHECK(count.numel() == 1 &&
+                  count.item<int64_t>() == static_cast<int64_t>(optimizer.param_groups().size()),
+              "the optimizer state has a different number of parameter groups");
+  optimizer.state().clear();
+  for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
+    torch::serialize::InputArchive group;
+    groups.read("param_groups/" + std::to_string(g), group);
+    const std::vector<torch::Tensor>& params = optimizer.param_groups()[g].params();
+    group.read("params/size", count);
+    TORCH_CHECK(count.numel() == 1 && count.item<int64_t>() == static_cast<int64_t>(params.size()),
+                "the optimizer state has a different number of parameters");
+    for (size_t i = 0; i < params.size(); ++i) {
+      c10::IValue name;
+      group.read("params/" + std::to_string(i), name);
+      TORCH_CHECK(name.isString(), "the optimizer state names a parameter by a non-string");
+      torch::serialize::InputArchive saved;
+      if (!states.try_read(name.toStringRef(), saved)) continue;  // no step yet: step() starts one
+      auto state = std::make_unique<torch::optim::AdamParamState>();
+      state->serialize(saved);
+      const torch::Tensor& p = params[i];
+      auto matches = [&](const torch::Tensor& t) {
+        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
+      };
+      TORCH_CHECK(state->step() >= 0 && matches(state->exp_avg()) &&
+                      matches(state->exp_avg_sq()),
+                  "the optimizer state does not match the parameters it belongs to");
+      optimizer.state()[compat::optimizer_state_key(p)] = std::move(state);
+    }
+  }
 }
 
 Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
@@ -259,17 +277,8 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   archive.read("optimizer_d", opt_d);
   load_parameters(generator_, g);
   load_parameters(discriminator_, d);
-  optimizer_g_->load(opt_g);
-  optimizer_d_->load(opt_d);
-  // LibTorch restores the saved options with the state (1.13: all but lr and betas; 2.x: all):
-  // the config of the resumed run decides them, and a damaged file must not switch on amsgrad.
-  auto apply = [&](torch::optim::Adam& optimizer, double lr) {
-    for (auto& group : optimizer.param_groups())
-      group.set_options(std::make_unique<torch::optim::AdamOptions>(adam(lr, options_)));
-    check_adam_state(optimizer);
-  };
-  apply(*optimizer_g_, options_.lr_g);
-  apply(*optimizer_d_, options_.lr_d);
+  load_adam_state(opt_g, *optimizer_g_);
+  load_adam_state(opt_d, *optimizer_d_);
   torch::Tensor step, sum, steps;
   archive.read("step", step);
   archive.read("interval_sum", sum);

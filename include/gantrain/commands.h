@@ -70,7 +70,4 @@ std::vector<std::string> task_summaries();
 /// Built-in defaults of a task (Config{} plus the task's own); throws ConfigError if unknown.
 Config default_config(const std::string& task);
 
-/// "LibTorch 1.13.0, CPU" or "..., CUDA": what this binary was built against.
-std::string torch_description();
-
 }  // namespace gantrain

@@ -15,9 +15,12 @@ struct ConfigError : Error {
   using Error::Error;
 };
 
-/// The first line of an exception message (LibTorch's carry a C++ backtrace after it).
+/// The first non-empty line of an exception message (LibTorch's carry a C++ backtrace after it,
+/// and 2.x's TorchScript errors start with a newline).
 inline std::string first_line(const std::string& message) {
-  return message.substr(0, message.find('\n'));
+  const size_t start = message.find_first_not_of(" \n");
+  if (start == std::string::npos) return "";
+  return message.substr(start, message.find('\n', start) - start);
 }
 
 }  // namespace gantrain

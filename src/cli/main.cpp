@@ -13,6 +13,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "gantrain/build_info.h"
 #include "gantrain/commands.h"
 #include "gantrain/error.h"
 #include "gantrain/io/run_dir.h"
@@ -125,7 +126,7 @@ int run_train(int argc, char** argv) {
                                 "' (see gantrain --help)");
   set_log_level(args["log-level"].as<std::string>());
   if (args.count("version")) {
-    std::cout << "gantrain " GANTRAIN_VERSION " (" << gantrain::torch_description() << ")\n";
+    std::cout << "gantrain " GANTRAIN_VERSION " (" << gantrain::build_description() << ")\n";
     return 0;
   }
 

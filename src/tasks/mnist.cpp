@@ -61,9 +61,11 @@ class Mnist : public Task {
 
 std::string mnist_data_directory(const DataConfig& data) {
   if (!data.dir.empty()) return data.dir;
-  if (data.dataset == "fashion-mnist") return kFashionDir;
-  const char* env = std::getenv("GANTRAIN_DATA");
-  return env && *env ? env : "data/mnist";
+  // The environment variables let a machine keep the data elsewhere (scripts/cuda_check.sh).
+  const bool fashion = data.dataset == "fashion-mnist";
+  const char* env = std::getenv(fashion ? "GANTRAIN_FASHION_MNIST" : "GANTRAIN_DATA");
+  if (env && *env) return env;
+  return fashion ? kFashionDir : "data/mnist";
 }
 
 MnistSplit load_mnist_data(const DataConfig& data, const std::string& split) {

@@ -5,7 +5,9 @@
 #include "gantrain/device.h"
 #include "gantrain/error.h"
 #include "gantrain/task.h"
+#include "gantrain/torch_compat.h"
 #include "gantrain/trainer.h"
+#include "expect_throw.h"
 #include "support.h"
 
 using namespace gantrain;
@@ -156,6 +158,97 @@ TEST_F(TrainerTest, LoadTakesHyperparametersFromTheNewConfig) {
   auto& g = static_cast<torch::optim::AdamOptions&>(
       b.trainer->generator_optimizer().param_groups()[0].options());
   EXPECT_DOUBLE_EQ(g.lr(), 5e-4);
+}
+
+namespace {
+
+// An Adam archive in LibTorch's layout, each parameter's state named by `names` (1.13 wrote
+// "0x55d0...", 2.x decimal addresses): what Adam::save writes, built by hand.
+std::string adam_archive(torch::optim::Adam& optimizer, const std::vector<std::string>& names) {
+  torch::serialize::OutputArchive archive, groups, group, states;
+  const auto& params = optimizer.param_groups()[0].params();
+  groups.write("param_groups/size", torch::tensor(int64_t{1}));
+  group.write("params/size", torch::tensor(static_cast<int64_t>(params.size())));
+  for (size_t i = 0; i < params.size(); ++i) {
+    group.write("params/" + std::to_string(i), c10::IValue(names[i]));
+    torch::serialize::OutputArchive state;
+    torch::optim::AdamParamState saved;
+    saved.step(static_cast<int64_t>(i) + 3);
+    saved.exp_avg(torch::full_like(params[i], 0.25 * static_cast<double>(i + 1)));
+    saved.exp_avg_sq(torch::full_like(params[i], 0.5 * static_cast<double>(i + 1)));
+    saved.serialize(state);
+    states.write(names[i], state);
+  }
+  torch::serialize::OutputArchive options;
+  optimizer.param_groups()[0].options().serialize(options);
+  group.write("options", options);
+  groups.write("param_groups/0", group);
+  archive.write("param_groups", groups);
+  archive.write("state", states);
+  std::stringstream buffer;
+  archive.save_to(buffer);
+  return buffer.str();
+}
+
+}  // namespace
+
+TEST_F(TrainerTest, AdamStateLoadsWhicheverLibTorchNamedIt) {
+  for (const auto& names : std::vector<std::vector<std::string>>{
+           {"0x55d0c8a1e2f0", "0x55d0c8a1e3b0"}, {"94238477837040", "94238477837232"}}) {
+    torch::Tensor weight = torch::zeros({2, 3}), bias = torch::zeros({2});
+    torch::optim::Adam optimizer({weight, bias}, torch::optim::AdamOptions(0.1));
+    torch::serialize::InputArchive in;
+    std::stringstream buffer(adam_archive(optimizer, names));
+    in.load_from(buffer);
+    load_adam_state(in, optimizer);
+    ASSERT_EQ(optimizer.state().size(), 2u) << names[0];
+    const torch::Tensor params[] = {weight, bias};
+    for (int64_t i = 0; i < 2; ++i) {
+      const auto& state = static_cast<const torch::optim::AdamParamState&>(
+          *optimizer.state().at(compat::optimizer_state_key(params[i])));
+      EXPECT_EQ(state.step(), i + 3) << names[i];
+      EXPECT_TRUE(state.exp_avg().equal(torch::full_like(params[i], 0.25 * (i + 1)))) << names[i];
+      EXPECT_TRUE(state.exp_avg_sq().equal(torch::full_like(params[i], 0.5 * (i + 1)))) << names[i];
+    }
+    // The options stay the optimizer's own, whatever the archive says.
+    EXPECT_DOUBLE_EQ(
+        static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options()).lr(), 0.1);
+  }
+}
+
+TEST_F(TrainerTest, AdamStateOfOtherShapesIsRefused) {
+  torch::Tensor weight = torch::zeros({2, 3}), bias = torch::zeros({2});
+  torch::optim::Adam saved_by({weight, bias}, torch::optim::AdamOptions(0.1));
+  std::stringstream buffer(adam_archive(saved_by, {"1", "2"}));
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  torch::optim::Adam other({torch::zeros({3, 2}), torch::zeros({2})}, torch::optim::AdamOptions(0.1));
+  EXPECT_THROW_MSG(load_adam_state(in, other), c10::Error,
+                   "the optimizer state does not match the parameters it belongs to");
+}
+
+// A checkpoint written on a GPU samples and evaluates on a CPU machine.
+TEST_F(TrainerTest, GpuCheckpointLoadsOnCpu_CUDA) {
+  Config c = default_config("mnist");
+  c.model.g_hidden = {16};
+  c.model.d_hidden = {16};
+  torch::Device gpu(torch::kCUDA, 0);
+  Trainer on_gpu(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
+                 c.model.latent_dim, trainer_options(c), gpu);
+  on_gpu.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
+  torch::serialize::OutputArchive out;
+  on_gpu.save(out);
+  std::stringstream buffer;
+  out.save_to(buffer);
+  torch::serialize::InputArchive in;
+  in.load_from(buffer, torch::kCPU);
+  Trainer on_cpu(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
+                 c.model.latent_dim, trainer_options(c), torch::kCPU);
+  on_cpu.load(in);
+  EXPECT_EQ(on_cpu.step(), 1);
+  auto a = on_gpu.generator()->parameters(), b = on_cpu.generator()->parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].cpu().equal(b[i]));
+  EXPECT_TRUE(std::isfinite(on_cpu.train_step({torch::rand({8, 784}) * 2 - 1}).g_loss.item<double>()));
 }
 
 TEST_F(TrainerTest, TrainStepOnGpu_CUDA) {
