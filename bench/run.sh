@@ -17,13 +17,14 @@ else
   scripts/setup.sh python3-venv dataset-fashion-mnist
   venv=deps/venv-torch2
   if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then
-    # The wheels scripts/libtorch2.sh downloaded, without the CUDA libraries the system has.
+    # The same torch wheel (from deps/downloads when it fits this Python, else from PyPI) with
+    # the three CUDA libraries scripts/libtorch2.sh adds; the rest of CUDA is the system's.
     version=$(scripts/libtorch2.sh --version)
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --no-deps deps/downloads/torch-"$version"-*.whl \
-      deps/downloads/nvidia_cusparselt*.whl deps/downloads/nvidia_nvshmem*.whl \
-      deps/downloads/nvidia_cufile*.whl
+    "$venv/bin/pip" install -q --no-deps --no-index --find-links deps/downloads \
+      nvidia-cusparselt-cu13 nvidia-nvshmem-cu13 nvidia-cufile
+    "$venv/bin/pip" install -q --no-deps --find-links deps/downloads "torch==$version"
     "$venv/bin/pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy
   fi
   python=$venv/bin/python

@@ -6,44 +6,61 @@
 # It builds gantrain against that PyTorch's LibTorch with the .deb files unpacked by dpkg -x,
 # runs the whole ctest suite (the *_CUDA tests included), trains MNIST on real Fashion-MNIST on
 # CUDA, checks Ctrl-C + --resume on CUDA against an uninterrupted run, runs sample and eval on
-# CUDA, and times gantrain against bench/reference.py on the same GPU. Every step is logged to
-# OUT_DIR/<step>.log; the summary is printed and written to OUT_DIR/summary.txt. A failed step
-# is recorded and the next one still runs; the exit code is the number of failed steps.
+# CUDA, and times gantrain against bench/reference.py on the same GPU. Each step has a time limit
+# and its own log; a failed step is recorded and the next one still runs. OUT_DIR receives three
+# files: summary.txt (also printed), logs.tar.gz (every step's log) and samples.png. The runs
+# themselves stay in $CUDA_CHECK_WORK (default /tmp/gantrain-cuda-check). Exit code: the number
+# of failed steps.
+# Rehearsal without a GPU: CUDA_CHECK_DEVICE=cpu runs the same steps on the CPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-${OUT:-cuda-check}}")
-mkdir -p "$out"
-summary=$out/summary.txt
+work=${CUDA_CHECK_WORK:-/tmp/gantrain-cuda-check}
 python=${PYTHON:-python3}
+device=${CUDA_CHECK_DEVICE:-cuda}
 steps=${CUDA_CHECK_STEPS:-2000}
+eval_n=${CUDA_CHECK_EVAL_N:-10000}
 jobs=$(nproc)
+rm -rf "$work" && mkdir -p "$work/logs" "$out"
+summary=$out/summary.txt
 failures=0
 : >"$summary"
 note() { echo "$*" | tee -a "$summary"; }
-# step NAME COMMAND...: runs it with its output in NAME.log, notes ok/FAILED and the time.
+# step NAME SECONDS COMMAND...: runs it under a time limit with its output in logs/NAME.log and
+# notes ok or FAILED with the time taken.
 step() {
-  local name=$1 start rc took
-  shift
-  start=$(date +%s%N)
-  "$@" >"$out/$name.log" 2>&1
+  local name=$1 limit=$2 start rc took
+  shift 2
+  start=$(date +%s)
+  timeout --kill-after=10 "$limit" "$@" >"$work/logs/$name.log" 2>&1
   rc=$?
-  took=$(( ($(date +%s%N) - start) / 1000000000 ))
-  if [ $rc = 0 ]; then note "ok      $name ($took s)"; else
-    note "FAILED  $name (exit $rc, $took s): $(tail -3 "$out/$name.log" | tr '\n' ' ' | cut -c1-400)"
+  took=$(($(date +%s) - start))
+  if [ $rc = 0 ]; then note "ok      $name (${took} s)"; else
+    [ $rc = 124 ] && echo "timed out after $limit s" >>"$work/logs/$name.log"
+    note "FAILED  $name (exit $rc, ${took} s): $(tail -3 "$work/logs/$name.log" | tr '\n' ' ' | cut -c1-400)"
     failures=$((failures + 1))
   fi
   return $rc
 }
+finish() {
+  tar -czf "$out/logs.tar.gz" -C "$work" logs
+  note "failed steps: $failures"
+  exit $failures
+}
 
-note "gantrain CUDA check, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-note "machine: $(nproc) cores; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1 || echo 'no nvidia-smi')"
+note "gantrain CUDA check, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+note "machine: $(nproc) cores; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 note "python torch: $("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version(), "GPUs", torch.cuda.device_count())' 2>&1 | tail -1)"
+# Without a GPU the *_CUDA tests skip themselves and every CUDA step fails: say so first.
+if [ "$device" = cuda ]; then
+  step gpu_visible 60 "$python" -c 'import torch, sys; sys.exit(torch.cuda.device_count() == 0)'
+fi
 
 # 1. The Debian packages, unpacked into a folder: headers, CMake configs, shared libraries, data.
 sysroot=$PWD/deps/sysroot
 unpack() {
   rm -rf "$sysroot" && mkdir -p "$sysroot"
-  ls deps/debs/*.deb >/dev/null || { echo "no deps/debs/*.deb: run scripts/cuda_debs.sh first and carry deps/debs"; return 1; }
+  ls deps/debs/*.deb >/dev/null || { echo "no deps/debs/*.deb: run scripts/cuda_debs.sh here first and carry deps/debs"; return 1; }
   local deb tmp
   for deb in deps/debs/*.deb; do
     if command -v dpkg >/dev/null; then dpkg -x "$deb" "$sysroot" || return 1
@@ -54,89 +71,102 @@ unpack() {
       rm -rf "$tmp"
     fi
   done
+  # Symbolic links to absolute paths (libz.so -> /lib/x86_64-linux-gnu/libz.so.1.2.13) must
+  # point into the folder, not at whatever that machine has.
+  find "$sysroot" -type l -lname '/*' | while read -r link; do
+    ln -sfn "$sysroot$(readlink "$link")" "$link"
+  done
   ls "$sysroot/usr/share/datasets/fashion-mnist"
 }
-step unpack_debs unpack
-export LD_LIBRARY_PATH=$sysroot/usr/lib/x86_64-linux-gnu:$sysroot/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+step unpack_debs 120 unpack || finish
+libs=$sysroot/usr/lib/x86_64-linux-gnu
+# libfmt is spdlog's dependency, found at run time only through this path.
+export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export GANTRAIN_FASHION_MNIST=$sysroot/usr/share/datasets/fashion-mnist
-export GANTRAIN_CACHE=$out/cache
+export GANTRAIN_CACHE=$work/cache
 
-# 2. Configure and build against the machine's PyTorch.
+# 2. Configure and build against the machine's PyTorch; every library must resolve.
 build=build-cuda
-torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
-step build bash -c "cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH='$torch_prefix;$sysroot/usr' -DCMAKE_CXX_COMPILER_LAUNCHER= &&
-  cmake --build $build -j$jobs"
 bin=$build/gantrain
-note "version: $($bin --version 2>&1 | tail -1)"
+torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
+build_all() {
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER= \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$sysroot/usr" -DZLIB_LIBRARY="$libs/libz.so" &&
+    cmake --build "$build" -j"$jobs" || return 1
+  ! ldd "$bin" | grep 'not found'
+}
+step build 420 build_all || finish
+note "version: $("$bin" --version 2>&1 | tail -1)"
 
 # 3. The whole suite; the *_CUDA unit tests run where a GPU is visible.
-step ctest bash -c "cd $build && ctest --output-on-failure -j$jobs"
-note "  $(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -1)"
-grep -E '_CUDA.*(Passed|Failed|\*\*\*)' "$out/ctest.log" | sed 's/^ */  /' | tee -a "$summary"
+step ctest 420 bash -c "cd $build && ctest --output-on-failure -j$jobs"
+note "  $(grep -E 'tests passed|tests failed' "$work/logs/ctest.log" | tail -1)"
+grep -E '_CUDA .*(Passed|Failed|Skipped|\*\*\*)' "$work/logs/ctest.log" | sed 's/^ */  /' | tee -a "$summary"
 
-# 4. A real CUDA run on Fashion-MNIST.
-common=(--task mnist --dataset fashion-mnist --device cuda --seed 0)
-step train_cuda "$bin" "${common[@]}" --steps "$steps" --out "$out/runs/train"
-note "  $(grep -E 'done:' "$out/train_cuda.log" | sed 's/^\[[0-9:]*\] //')"
+# 4. A real run on Fashion-MNIST.
+common=(--task mnist --dataset fashion-mnist --device "$device" --seed 0)
+step train 300 "$bin" "${common[@]}" --steps "$steps" --out "$work/runs/train"
+note "  $(grep -E 'done:' "$work/logs/train.log" | sed 's/^\[[0-9:]*\] //')"
 
-# 5. Ctrl-C and --resume on CUDA against an uninterrupted run of the same seed.
+# 5. Ctrl-C and --resume against an uninterrupted run of the same seed: equal to 1e-4 or fail.
 resume_check() {
-  local total=600 args=("${common[@]}" --steps 600 --set log.every=50 --set log.sample_every=0)
-  "$bin" "${args[@]}" --out "$out/runs/straight" --log-level warn || return 1
-  "$bin" "${args[@]}" --out "$out/runs/split" >"$out/runs/split.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 600); do grep -q "step 250/" "$out/runs/split.log" 2>/dev/null && break; sleep 0.1; done
-  kill -INT $pid; wait $pid
-  local code=$?
+  local args=("${common[@]}" --steps 600 --set log.every=50 --set log.sample_every=0)
+  "$bin" "${args[@]}" --out "$work/runs/straight" --log-level warn || return 1
+  "$bin" "${args[@]}" --out "$work/runs/split" >"$work/runs/split.log" 2>&1 &
+  local pid=$! code
+  for _ in $(seq 600); do grep -q "step 250/" "$work/runs/split.log" 2>/dev/null && break; sleep 0.1; done
+  kill -INT $pid
+  for _ in $(seq 600); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill -0 $pid 2>/dev/null && { kill -9 $pid; echo "Ctrl-C: still running after 60 s"; return 1; }
+  wait $pid
+  code=$?
   [ $code = 130 ] || { echo "Ctrl-C: exit $code, expected 130"; return 1; }
-  "$bin" --resume "$out/runs/split" --steps $total --log-level warn || return 1
-  "$python" - "$out/runs/straight/metrics.csv" "$out/runs/split/metrics.csv" <<'EOF'
+  grep -h "Resume with" "$work/runs/split.log"
+  "$bin" --resume "$work/runs/split" --steps 600 --log-level warn || return 1
+  "$python" - "$work/runs/straight/metrics.csv" "$work/runs/split/metrics.csv" <<'EOF'
 import csv, sys
-rows = [{r["step"]: r for r in csv.DictReader(open(p))} for p in sys.argv[1:]]
-straight, split = rows
-worst, n = 0.0, 0
+straight, split = [{r["step"]: r for r in csv.DictReader(open(p))} for p in sys.argv[1:]]
+worst = 0.0
 for step, row in straight.items():
-    other = split.get(step)
-    if other is None:
+    if step not in split:
         sys.exit(f"step {step}: missing after the resume")
     for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-        worst = max(worst, abs(float(row[key]) - float(other[key])))
-    n += 1
-print(f"resumed vs uninterrupted: {n} rows, largest difference of d_loss/g_loss/D(x)/D(G(z)): {worst:.3g}"
-      + (" (bit-identical)" if worst == 0 else ""))
+        worst = max(worst, abs(float(row[key]) - float(split[step][key])))
+print(f"resumed vs uninterrupted: {len(straight)} rows, largest difference of "
+      f"d_loss/g_loss/D(x)/D(G(z)): {worst:.3g}" + (" (bit-identical)" if worst == 0 else ""))
+sys.exit(worst > 1e-4)
 EOF
 }
-step ctrl_c_resume_cuda resume_check
-note "  $(tail -1 "$out/ctrl_c_resume_cuda.log")"
+step ctrl_c_resume 240 resume_check
+note "  $(tail -1 "$work/logs/ctrl_c_resume.log")"
 
-# 6. sample and eval on CUDA.
-step sample_cuda "$bin" sample --checkpoint "$out/runs/train" --device cuda --n 64 --out "$out/samples.png"
-step eval_cuda "$bin" eval --checkpoint "$out/runs/train" --device cuda --n 10000
-sed -n '/FID\|IS \|modes\|classifier/p' "$out/eval_cuda.log" | sed 's/^/  /' | tee -a "$summary"
+# 6. sample and eval of the run.
+step sample 120 "$bin" sample --checkpoint "$work/runs/train" --device "$device" --n 64 \
+  --out "$out/samples.png"
+step eval 300 "$bin" eval --checkpoint "$work/runs/train" --device "$device" --n "$eval_n"
+grep -vE '^\[' "$work/logs/eval.log" | sed 's/^/  /' | tee -a "$summary"
 
-# 7. gantrain against the Python loop on the same GPU (training seconds, data loading excluded).
+# 7. gantrain against the Python loop on the same device: training seconds from each program's
+# own clock (gantrain: metrics.csv's elapsed_s at the last step; data loading excluded in both).
 bench() {
-  local batch=$1 n=$2
-  local ours theirs
-  ours=$("$bin" "${common[@]}" --steps "$n" --batch-size "$batch" --set log.every="$n" \
-         --set log.sample_every=0 --set log.checkpoint_every=0 --out "$out/runs/bench$batch" |
-         sed -n 's/.*done: \([0-9]*\) steps in \([0-9.]*\) s.*/\1 \2/p')
-  theirs=$("$python" bench/reference.py mnist --device cuda --batch-size "$batch" --steps "$n" \
-           --data-dir "$GANTRAIN_FASHION_MNIST" | sed -n 's/train_seconds \([0-9.]*\) steps \([0-9]*\)/\2 \1/p')
-  [ -n "$ours" ] && [ -n "$theirs" ] || return 1
-  "$python" -c "
+  local batch=$1 n=$2 run=$work/runs/bench$1 ours theirs
+  "$bin" "${common[@]}" --steps "$n" --batch-size "$batch" --set log.every="$n" \
+    --set log.sample_every=0 --set log.checkpoint_every=0 --out "$run" || return 1
+  ours=$(tail -1 "$run/metrics.csv" | awk -F, '{print $1, $NF}')
+  theirs=$("$python" bench/reference.py mnist --device "$device" --batch-size "$batch" \
+           --steps "$n" --data-dir "$GANTRAIN_FASHION_MNIST" |
+           sed -n 's/train_seconds \([0-9.]*\) steps \([0-9]*\)/\2 \1/p')
+  [ -n "$theirs" ] || { echo "no timing line from bench/reference.py"; return 1; }
+  "$python" - "$ours" "$theirs" "$batch" <<'EOF'
 import sys
 (gs, gt), (ps, pt) = [map(float, s.split()) for s in sys.argv[1:3]]
 b = int(sys.argv[3])
-print(f'batch {b}: gantrain {gs / gt:.0f} steps/s ({b * gs / gt:.0f} img/s), '
-      f'python {ps / pt:.0f} steps/s ({b * ps / pt:.0f} img/s), ratio {(gs / gt) / (ps / pt):.2f}x')
-" "$ours" "$theirs" "$batch"
+print(f"batch {b}: gantrain {gs / gt:.0f} steps/s ({b * gs / gt:.0f} img/s), python "
+      f"{ps / pt:.0f} steps/s ({b * ps / pt:.0f} img/s), gantrain/python {(gs / gt) / (ps / pt):.2f}x")
+EOF
 }
 for batch in 100 1000; do
-  step "bench_batch$batch" bench "$batch" 2000
-  note "  $(tail -1 "$out/bench_batch$batch.log")"
+  step "bench_batch$batch" 240 bench "$batch" "$steps"
+  note "  $(tail -1 "$work/logs/bench_batch$batch.log")"
 done
-
-note "failed steps: $failures"
-exit $failures
+finish

@@ -10,6 +10,7 @@ packages=(libcxxopts-dev libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 libyaml-
           libyaml-cpp0.7 libstb-dev libstb0 zlib1g-dev zlib1g libgtest-dev dataset-fashion-mnist)
 mkdir -p deps/debs
 cd deps/debs
+rm -f ./*.deb  # cuda_check.sh unpacks every .deb here: no older versions beside the new ones
 # apt-get download writes as the _apt user where it can, which cannot write into /root/...
 chmod 755 . 2>/dev/null || true
 apt-get download "${packages[@]}" 2>/dev/null || { apt-get update -qq && apt-get download "${packages[@]}"; }

@@ -27,14 +27,16 @@ python3 -m pip --version >/dev/null 2>&1 ||
 # The wheel's C++ parts are the same for every Python version: ask for one explicitly so the
 # download does not depend on the local Python.
 pip_download() {
-  python3 -m pip download --quiet --only-binary=:all: --implementation cp --python-version 3.11 \
+  python3 -m pip download --quiet --no-cache-dir --only-binary=:all: --implementation cp --python-version 3.11 \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux2014_x86_64 -d "$downloads" "$@"
 }
 mkdir -p "$downloads"
 say "downloading torch==$version from PyPI (about 530 MB)"
 pip_download --no-deps "torch==$version" || die "cannot download torch==$version from PyPI"
-wheel=$(ls "$downloads"/torch-"$version"-*.whl | head -1)
+wheels=("$downloads"/torch-"$version"-*.whl)
+[ -f "${wheels[0]}" ] || die "pip left no torch-$version wheel in $downloads"
+wheel=${wheels[0]}
 
 # The companion libraries, at the exact versions the wheel itself requires (from its METADATA).
 mapfile -t companions < <(python3 - "$wheel" <<'EOF'
@@ -59,25 +61,30 @@ done
 
 say "unpacking into $root"
 rm -rf "$root.partial"
-python3 - "$root.partial" "$wheel" "$downloads" "${companions[@]}" <<'EOF'
+python3 - "$root.partial" "$wheel" "$downloads" "${companions[@]}" <<'EOF' ||
 import glob, re, sys, zipfile
 dest, torch_wheel, downloads, *companions = sys.argv[1:]
-def keep_torch(name):  # the C++ build and run need these; the Python bindings are left out
-    return (name.startswith(("torch/include/", "torch/share/cmake/", "torch/lib/"))
-            and not name.startswith("torch/lib/libshm_windows/")
-            and name != "torch/lib/libtorch_python.so")
-zipfile.ZipFile(torch_wheel).extractall(dest, [n for n in zipfile.ZipFile(torch_wheel).namelist() if keep_torch(n)])
+
+def unpack(wheel, keep):
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            z.extractall(dest, [n for n in z.namelist() if keep(n)])
+    except (zipfile.BadZipFile, OSError) as e:
+        sys.exit(f"{wheel}: {e} (a damaged download? delete it and run again)")
+
+# The C++ build and run need these; the Python bindings are left out.
+unpack(torch_wheel, lambda n: n.startswith(("torch/include/", "torch/share/cmake/", "torch/lib/"))
+       and not n.startswith("torch/lib/libshm_windows/") and n != "torch/lib/libtorch_python.so")
 for c in companions:
     project, version = re.sub(r"\[.*\]", "", c).split("==")
-    if project == "cuda-toolkit":
+    if project == "cuda-toolkit":  # a meta-package: the library is in nvidia-cufile
         project, version = "nvidia-cufile", "*"
-    stem = project.replace("-", "_")
-    wheels = glob.glob(f"{downloads}/{stem}-{version}-*.whl")
+    wheels = sorted(glob.glob(f"{downloads}/{project.replace('-', '_')}-{version}-*.whl"))
     if not wheels:
         sys.exit(f"no wheel for {c} in {downloads}")
-    z = zipfile.ZipFile(sorted(wheels)[-1])
-    z.extractall(dest, [n for n in z.namelist() if re.match(r"nvidia/[^/]+/lib/[^/]+\.so[.\d]*$", n)])
+    unpack(wheels[-1], lambda n: re.match(r"nvidia/[^/]+/lib/[^/]+\.so[.\d]*$", n))
 EOF
+  die "unpacking failed"
 
 # The rest (cuDNN, cuBLAS, NCCL, ...) must come from a CUDA 13 toolkit on the loader's path.
 missing=$(ldd "$root.partial/torch/lib/libtorch_cuda.so" | awk '/not found/ {print $1}' | tr '\n' ' ')

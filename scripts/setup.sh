@@ -35,7 +35,11 @@ if [ "$GANTRAIN_BUILD" = build ]; then
     echo "setup: warning: libblas.so.3 is not OpenBLAS; training will be slow" >&2
   fi
 else
-  configure+=(-DCMAKE_PREFIX_PATH="$(scripts/libtorch2.sh | tail -1)")
+  prefix=$(scripts/libtorch2.sh | tail -1)
+  configure+=(-DCMAKE_PREFIX_PATH="$prefix")
+  # Another pinned version (another prefix) needs a fresh configure.
+  grep -qF "CMAKE_PREFIX_PATH:UNINITIALIZED=$prefix" "$GANTRAIN_BUILD/CMakeCache.txt" 2>/dev/null ||
+    rm -f "$GANTRAIN_BUILD/build.ninja" "$GANTRAIN_BUILD/CMakeCache.txt"
 fi
 
 if [ ! -f "$GANTRAIN_BUILD/build.ninja" ]; then

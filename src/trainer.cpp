@@ -63,6 +63,7 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
                   count.item<int64_t>() == static_cast<int64_t>(optimizer.param_groups().size()),
               "the optimizer state has a different number of parameter groups");
   optimizer.state().clear();
+  size_t restored = 0;
   for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
     torch::serialize::InputArchive group;
     groups.read("param_groups/" + std::to_string(g), group);
@@ -86,8 +87,12 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
                       matches(state->exp_avg_sq()),
                   "the optimizer state does not match the parameters it belongs to");
       optimizer.state()[compat::optimizer_state_key(p)] = std::move(state);
+      ++restored;
     }
   }
+  // A state no parameter names would be dropped without a word: refuse instead.
+  TORCH_CHECK(restored == states.keys().size(),
+              "the optimizer state belongs to parameters this optimizer does not have");
 }
 
 Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,

@@ -30,7 +30,8 @@ TrainerOptions trainer_options(const Config& config);
 
 /// Restores `optimizer`'s per-parameter state (step, both moments) from an archive that
 /// torch::optim::Adam::save wrote under LibTorch 1.13 or 2.x; keeps its options. Throws
-/// c10::Error if the archive's parameters do not match the optimizer's in count and shape.
+/// c10::Error if the archive's parameters do not match the optimizer's in count and shape, or a
+/// saved state belongs to none of them.
 void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer);
 
 /// One step's statistics as 0-dim tensors on the training device (reading them syncs).

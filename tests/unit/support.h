@@ -9,9 +9,18 @@
 
 namespace gantrain::testing_support {
 
-/// Seeds LibTorch before each test so every test sees the same random stream.
+/// Seeds LibTorch before each test so every test sees the same random stream; a test named
+/// *_CUDA is skipped where no GPU is visible.
 struct SeedingFixture : ::testing::Test {
-  void SetUp() override { torch::manual_seed(0); }
+  void SetUp() override {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    const std::string suffix = "_CUDA";
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        !torch::cuda::is_available())
+      GTEST_SKIP() << "no GPU visible";
+    torch::manual_seed(0);
+  }
 };
 
 }  // namespace gantrain::testing_support

@@ -41,6 +41,15 @@ std::vector<double> run_steps(ToyRun& r, int64_t n, int64_t d_steps) {
   return losses;
 }
 
+// The MNIST MLP with hidden layers of 16, on `device`.
+Trainer small_mnist_trainer(torch::Device device) {
+  Config c = default_config("mnist");
+  c.model.g_hidden = {16};
+  c.model.d_hidden = {16};
+  return Trainer(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
+                 c.model.latent_dim, trainer_options(c), device);
+}
+
 // Loads into `trainer` what `source`'s trainer saves, through a serialized archive.
 void load_trainer_state(Trainer& trainer, ToyRun& source) {
   std::stringstream buffer;
@@ -162,9 +171,12 @@ TEST_F(TrainerTest, LoadTakesHyperparametersFromTheNewConfig) {
 
 namespace {
 
-// An Adam archive in LibTorch's layout, each parameter's state named by `names` (1.13 wrote
-// "0x55d0...", 2.x decimal addresses): what Adam::save writes, built by hand.
-std::string adam_archive(torch::optim::Adam& optimizer, const std::vector<std::string>& names) {
+// An Adam archive in LibTorch's layout, each parameter named by `names` (1.13 wrote "0x55d0...",
+// 2.x decimal addresses) and its state by `state_names` (the same, unless a test says otherwise):
+// what Adam::save writes, built by hand.
+std::string adam_archive(torch::optim::Adam& optimizer, const std::vector<std::string>& names,
+                         std::vector<std::string> state_names = {}) {
+  if (state_names.empty()) state_names = names;
   torch::serialize::OutputArchive archive, groups, group, states;
   const auto& params = optimizer.param_groups()[0].params();
   groups.write("param_groups/size", torch::tensor(int64_t{1}));
@@ -177,10 +189,10 @@ std::string adam_archive(torch::optim::Adam& optimizer, const std::vector<std::s
     saved.exp_avg(torch::full_like(params[i], 0.25 * static_cast<double>(i + 1)));
     saved.exp_avg_sq(torch::full_like(params[i], 0.5 * static_cast<double>(i + 1)));
     saved.serialize(state);
-    states.write(names[i], state);
+    states.write(state_names[i], state);
   }
   torch::serialize::OutputArchive options;
-  optimizer.param_groups()[0].options().serialize(options);
+  torch::optim::AdamOptions(0.5).betas({0.1, 0.2}).serialize(options);  // not the optimizer's own
   group.write("options", options);
   groups.write("param_groups/0", group);
   archive.write("param_groups", groups);
@@ -227,14 +239,46 @@ TEST_F(TrainerTest, AdamStateOfOtherShapesIsRefused) {
                    "the optimizer state does not match the parameters it belongs to");
 }
 
+TEST_F(TrainerTest, AdamStateOfNoParameterIsRefused) {
+  torch::Tensor weight = torch::zeros({2, 3}), bias = torch::zeros({2});
+  torch::optim::Adam optimizer({weight, bias}, torch::optim::AdamOptions(0.1));
+  std::stringstream buffer(adam_archive(optimizer, {"1", "2"}, {"1", "3"}));
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  EXPECT_THROW_MSG(load_adam_state(in, optimizer), c10::Error,
+                   "the optimizer state belongs to parameters this optimizer does not have");
+}
+
+// The real thing: both Adam states of the even-bits runs that the LibTorch 1.13 and 2.11 builds
+// wrote (tests/fixtures) come back whole in this build, whichever LibTorch it has.
+TEST_F(TrainerTest, AdamStateOfEitherLibTorchsCheckpointComesBack) {
+  for (const char* version : {"1.13", "2.11"}) {
+    torch::serialize::InputArchive checkpoint;
+    checkpoint.load_from(std::string(GANTRAIN_SOURCE_DIR) + "/tests/fixtures/libtorch-" + version +
+                         "/even-bits/checkpoints/latest.pt");
+    ToyRun run = make_run(default_config("even-bits"));
+    for (const std::string name : {"optimizer_g", "optimizer_d"}) {
+      torch::optim::Adam& optimizer = name == "optimizer_g" ? run.trainer->generator_optimizer()
+                                                            : run.trainer->discriminator_optimizer();
+      torch::serialize::InputArchive archive;
+      checkpoint.read(name, archive);
+      load_adam_state(archive, optimizer);
+      const auto& params = optimizer.param_groups()[0].params();
+      ASSERT_EQ(optimizer.state().size(), params.size()) << version << " " << name;
+      for (const auto& p : params) {
+        const auto& state = static_cast<const torch::optim::AdamParamState&>(
+            *optimizer.state().at(compat::optimizer_state_key(p)));
+        EXPECT_EQ(state.step(), 200) << version << " " << name;  // the runs stopped at step 200
+        EXPECT_GT(state.exp_avg_sq().abs().sum().item<double>(), 0) << version << " " << name;
+      }
+    }
+  }
+}
+
 // A checkpoint written on a GPU samples and evaluates on a CPU machine.
 TEST_F(TrainerTest, GpuCheckpointLoadsOnCpu_CUDA) {
-  Config c = default_config("mnist");
-  c.model.g_hidden = {16};
-  c.model.d_hidden = {16};
   torch::Device gpu(torch::kCUDA, 0);
-  Trainer on_gpu(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
-                 c.model.latent_dim, trainer_options(c), gpu);
+  Trainer on_gpu = small_mnist_trainer(gpu);
   on_gpu.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
   torch::serialize::OutputArchive out;
   on_gpu.save(out);
@@ -242,8 +286,7 @@ TEST_F(TrainerTest, GpuCheckpointLoadsOnCpu_CUDA) {
   out.save_to(buffer);
   torch::serialize::InputArchive in;
   in.load_from(buffer, torch::kCPU);
-  Trainer on_cpu(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
-                 c.model.latent_dim, trainer_options(c), torch::kCPU);
+  Trainer on_cpu = small_mnist_trainer(torch::kCPU);
   on_cpu.load(in);
   EXPECT_EQ(on_cpu.step(), 1);
   auto a = on_gpu.generator()->parameters(), b = on_cpu.generator()->parameters();
@@ -252,12 +295,8 @@ TEST_F(TrainerTest, GpuCheckpointLoadsOnCpu_CUDA) {
 }
 
 TEST_F(TrainerTest, TrainStepOnGpu_CUDA) {
-  Config c = default_config("mnist");
-  c.model.g_hidden = {16};
-  c.model.d_hidden = {16};
   torch::Device gpu(torch::kCUDA, 0);
-  Trainer trainer(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
-                  c.model.latent_dim, trainer_options(c), gpu);
+  Trainer trainer = small_mnist_trainer(gpu);
   StepStats s = trainer.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
   EXPECT_TRUE(s.d_loss.is_cuda());
   EXPECT_TRUE(std::isfinite(s.g_loss.item<double>()));
