@@ -45,9 +45,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mnist-steps", type=int, default=600)
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--python-threads", default="1",
+                        help="reference.py --threads: 1 for OpenBLAS, 0 (torch's default) for MKL")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="gantrain_bench_")
-    python = [sys.executable, os.path.join(HERE, "reference.py")]
+    python = [sys.executable, os.path.join(HERE, "reference.py"), "--threads", args.python_threads]
     quiet = ["--set", "log.sample_every=0", "--set", "log.checkpoint_every=0"]
     cases = {
         "mnist": (

@@ -100,12 +100,13 @@ def main():
     parser.add_argument("task", choices=["even-bits", "mnist"])
     parser.add_argument("--steps", type=int)
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="0: torch's default")
     parser.add_argument("--device", default="cpu", help="mnist only: cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=100, help="mnist only")
     args = parser.parse_args()
     torch.manual_seed(0)
-    torch.set_num_threads(args.threads)  # 1: the fast setting measured in PERF_NOTES.md
+    if args.threads > 0:  # 1: the fast setting with OpenBLAS (PERF_NOTES.md); 0 for MKL
+        torch.set_num_threads(args.threads)
     if args.task == "even-bits":
         steps = args.steps or 500
         seconds = even_bits(steps)

@@ -28,6 +28,9 @@ else
     "$venv/bin/pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy
   fi
   python=$venv/bin/python
+  # The wheel's MKL follows torch's thread count: its default (the cores) is the fast setting,
+  # as gantrain's default is in this build.
+  set -- --python-threads 0 "$@"
 fi
 cmake --build "$GANTRAIN_BUILD" --target gemm_bench
 exec "$python" bench/compare.py --gantrain "$GANTRAIN_BUILD/gantrain" \

@@ -21,6 +21,7 @@ device=${CUDA_CHECK_DEVICE:-cuda}
 steps=${CUDA_CHECK_STEPS:-2000}
 eval_n=${CUDA_CHECK_EVAL_N:-10000}
 jobs=$(nproc)
+export out work python device steps eval_n jobs
 rm -rf "$work" && mkdir -p "$work/logs" "$out"
 summary=$out/summary.txt
 failures=0
@@ -32,7 +33,8 @@ step() {
   local name=$1 limit=$2 start rc took
   shift 2
   start=$(date +%s)
-  timeout --kill-after=10 "$limit" "$@" >"$work/logs/$name.log" 2>&1
+  # Through bash -c, so that the shell functions below (exported) can be steps too.
+  timeout --kill-after=10 "$limit" bash -c '"$@"' _ "$@" >"$work/logs/$name.log" 2>&1
   rc=$?
   took=$(($(date +%s) - start))
   if [ $rc = 0 ]; then note "ok      $name (${took} s)"; else
@@ -49,7 +51,8 @@ finish() {
 }
 
 note "gantrain CUDA check, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-note "machine: $(nproc) cores; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
+gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
+note "machine: $(nproc) cores; ${gpu:-no GPU seen by nvidia-smi}"
 note "python torch: $("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version(), "GPUs", torch.cuda.device_count())' 2>&1 | tail -1)"
 # Without a GPU the *_CUDA tests skip themselves and every CUDA step fails: say so first.
 if [ "$device" = cuda ]; then
@@ -78,16 +81,19 @@ unpack() {
   done
   ls "$sysroot/usr/share/datasets/fashion-mnist"
 }
+export sysroot
+export -f unpack
 step unpack_debs 120 unpack || finish
-libs=$sysroot/usr/lib/x86_64-linux-gnu
+export libs=$sysroot/usr/lib/x86_64-linux-gnu
 # libfmt is spdlog's dependency, found at run time only through this path.
 export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export GANTRAIN_FASHION_MNIST=$sysroot/usr/share/datasets/fashion-mnist
 export GANTRAIN_CACHE=$work/cache
 
 # 2. Configure and build against the machine's PyTorch; every library must resolve.
-build=build-cuda
-bin=$build/gantrain
+export build=build-cuda
+export bin=$build/gantrain
+export torch_prefix
 torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
 build_all() {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER= \
@@ -95,6 +101,7 @@ build_all() {
     cmake --build "$build" -j"$jobs" || return 1
   ! ldd "$bin" | grep 'not found'
 }
+export -f build_all
 step build 420 build_all || finish
 note "version: $("$bin" --version 2>&1 | tail -1)"
 
@@ -104,13 +111,13 @@ note "  $(grep -E 'tests passed|tests failed' "$work/logs/ctest.log" | tail -1)"
 grep -E '_CUDA .*(Passed|Failed|Skipped|\*\*\*)' "$work/logs/ctest.log" | sed 's/^ */  /' | tee -a "$summary"
 
 # 4. A real run on Fashion-MNIST.
-common=(--task mnist --dataset fashion-mnist --device "$device" --seed 0)
-step train 300 "$bin" "${common[@]}" --steps "$steps" --out "$work/runs/train"
+step train 300 "$bin" --task mnist --dataset fashion-mnist --device "$device" --seed 0 \
+  --steps "$steps" --out "$work/runs/train"
 note "  $(grep -E 'done:' "$work/logs/train.log" | sed 's/^\[[0-9:]*\] //')"
 
 # 5. Ctrl-C and --resume against an uninterrupted run of the same seed: equal to 1e-4 or fail.
 resume_check() {
-  local args=("${common[@]}" --steps 600 --set log.every=50 --set log.sample_every=0)
+  local args=(--task mnist --dataset fashion-mnist --device "$device" --seed 0 --steps 600 --set log.every=50 --set log.sample_every=0)
   "$bin" "${args[@]}" --out "$work/runs/straight" --log-level warn || return 1
   "$bin" "${args[@]}" --out "$work/runs/split" >"$work/runs/split.log" 2>&1 &
   local pid=$! code
@@ -137,6 +144,7 @@ print(f"resumed vs uninterrupted: {len(straight)} rows, largest difference of "
 sys.exit(worst > 1e-4)
 EOF
 }
+export -f resume_check
 step ctrl_c_resume 240 resume_check
 note "  $(tail -1 "$work/logs/ctrl_c_resume.log")"
 
@@ -150,7 +158,7 @@ grep -vE '^\[' "$work/logs/eval.log" | sed 's/^/  /' | tee -a "$summary"
 # own clock (gantrain: metrics.csv's elapsed_s at the last step; data loading excluded in both).
 bench() {
   local batch=$1 n=$2 run=$work/runs/bench$1 ours theirs
-  "$bin" "${common[@]}" --steps "$n" --batch-size "$batch" --set log.every="$n" \
+  "$bin" --task mnist --dataset fashion-mnist --device "$device" --seed 0 --steps "$n" --batch-size "$batch" --set log.every="$n" \
     --set log.sample_every=0 --set log.checkpoint_every=0 --out "$run" || return 1
   ours=$(tail -1 "$run/metrics.csv" | awk -F, '{print $1, $NF}')
   theirs=$("$python" bench/reference.py mnist --device "$device" --batch-size "$batch" \
@@ -161,10 +169,11 @@ bench() {
 import sys
 (gs, gt), (ps, pt) = [map(float, s.split()) for s in sys.argv[1:3]]
 b = int(sys.argv[3])
-print(f"batch {b}: gantrain {gs / gt:.0f} steps/s ({b * gs / gt:.0f} img/s), python "
-      f"{ps / pt:.0f} steps/s ({b * ps / pt:.0f} img/s), gantrain/python {(gs / gt) / (ps / pt):.2f}x")
+print(f"batch {b}: gantrain {gs / gt:.1f} steps/s ({b * gs / gt:.0f} img/s), python "
+      f"{ps / pt:.1f} steps/s ({b * ps / pt:.0f} img/s), gantrain/python {(gs / gt) / (ps / pt):.2f}x")
 EOF
 }
+export -f bench
 for batch in 100 1000; do
   step "bench_batch$batch" 240 bench "$batch" "$steps"
   note "  $(tail -1 "$work/logs/bench_batch$batch.log")"

@@ -221,7 +221,8 @@ const std::vector<KeySpec>& key_table() {
         },
         "cpu, cuda, cuda:N or auto", [](const std::string& text) { return text; },
         [](const std::string& v) { return v; }));
-    t.push_back(int_key("train.threads", "LibTorch intra-op threads; 0 = fast default (1)",
+    t.push_back(int_key("train.threads",
+                        "LibTorch intra-op threads; 0 = fast default (1 on OpenBLAS, cores on MKL)",
                         &C::train, &TrainConfig::threads, 0, 1024));
     t.push_back(choice_key("train.on_nan",
                            "non-finite loss: stop (error, keep the last checkpoint) or skip the update",

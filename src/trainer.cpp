@@ -49,10 +49,11 @@ TrainerOptions trainer_options(const Config& c) {
 
 // LibTorch's own Adam::load cannot cross the 1.13 / 2.x line: both versions name each
 // parameter's state by the address of its tensor, 1.13 as "0x55d0...", 2.x in decimal, and 2.x
-// parses the name with stoull (every 1.13 name reads as 0, and all but one state are lost). The
-// names only pair a parameter with its state, so they are matched here as strings. The saved
-// options are ignored: the run's config sets them. Each state is checked against its parameter
-// (Adam::step trusts it; a damaged one crashed fuzz_checkpoint).
+// parses the name with stoull (every 1.13 name reads as 0: one parameter would get some other's
+// state, the rest an empty one). The names only pair a parameter with its state, so they are
+// matched here as strings. The saved options are ignored: the run's config sets them. Each
+// state is checked against its parameter (Adam::step trusts it; a damaged one crashed
+// fuzz_checkpoint).
 void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer) {
   torch::serialize::InputArchive groups, states;
   archive.read("param_groups", groups);

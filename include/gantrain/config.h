@@ -37,7 +37,7 @@ struct TrainConfig {
   std::string order = "g-first";   ///< g-first (the even-bits toy) or d-first (the paper)
   int64_t seed = 0;                ///< seeds every random draw of the run
   std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
-  int64_t threads = 0;             ///< LibTorch intra-op threads; 0 = the fast default (1)
+  int64_t threads = 0;             ///< 0 = the fast default (1 on OpenBLAS, cores on MKL)
   std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
 };
 

@@ -11,8 +11,9 @@ namespace gantrain {
 /// saying whether this LibTorch build lacks CUDA or no GPU is visible.
 torch::Device resolve_device(const std::string& name);
 
-/// Sets LibTorch's intra-op threads (0 = the fast default of 1: OpenBLAS threads its own
-/// matrix products, and both on 2 cores oversubscribe) and OpenBLAS's threads where present.
+/// Sets LibTorch's intra-op threads and OpenBLAS's where present. 0 = the fast default: 1 with
+/// OpenBLAS (it threads its own matrix products; both on 2 cores oversubscribe), LibTorch's own
+/// (the cores) with MKL, which follows it.
 void set_compute_threads(int64_t threads);
 
 /// Seeds the CPU generator and, on CUDA, the device's: every random draw of a run follows.
