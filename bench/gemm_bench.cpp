@@ -1,7 +1,7 @@
 // The roofline for bench/run.sh: the matrix products of one MNIST training step (gantrain's
 // d-first loop, batch 100), counted from the layer shapes and timed one by one with LibTorch at
 // those shapes. Prints the FLOPs of a step and the GEMM throughput this machine reaches on them.
-//   gemm_bench [--threads N]    (default 1 LibTorch thread, as gantrain trains)
+//   gemm_bench [--threads N]    (default 0: gantrain's default threads, as it trains)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "gantrain/device.h"
 
 namespace {
 
@@ -67,10 +69,10 @@ double time_gemms(const std::vector<Gemm>& gemms, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 1;
+  int threads = 0;
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoi(argv[i + 1]);
-  at::set_num_threads(threads);
+  gantrain::set_compute_threads(threads);
   torch::NoGradGuard no_grad;
 
   std::vector<Gemm> step = mnist_step(100);
