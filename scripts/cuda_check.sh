@@ -106,20 +106,22 @@ step build 420 build_all || finish
 note "version: $("$bin" --version 2>&1 | tail -1)"
 
 # 3. The whole suite; the *_CUDA unit tests run where a GPU is visible.
-step ctest 420 bash -c "cd $build && ctest --output-on-failure -j$jobs"
+step ctest 420 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 note "  $(grep -E 'tests passed|tests failed' "$work/logs/ctest.log" | tail -1)"
 grep -E '_CUDA .*(Passed|Failed|Skipped|\*\*\*)' "$work/logs/ctest.log" | sed 's/^ */  /' | tee -a "$summary"
 
-# 4. A real run on Fashion-MNIST.
-step train 300 "$bin" --task mnist --dataset fashion-mnist --device "$device" --seed 0 \
-  --steps "$steps" --out "$work/runs/train"
+# 4. A real run on Fashion-MNIST. Every run below is this one with other options (split unquoted:
+# no value holds a space).
+export mnist="--task mnist --dataset fashion-mnist --device $device --seed 0"
+step train 300 "$bin" $mnist --steps "$steps" --out "$work/runs/train"
 note "  $(grep -E 'done:' "$work/logs/train.log" | sed 's/^\[[0-9:]*\] //')"
 
 # 5. Ctrl-C and --resume against an uninterrupted run of the same seed: equal to 1e-4 or fail.
 resume_check() {
-  local args=(--task mnist --dataset fashion-mnist --device "$device" --seed 0 --steps 600 --set log.every=50 --set log.sample_every=0)
-  "$bin" "${args[@]}" --out "$work/runs/straight" --log-level warn || return 1
-  "$bin" "${args[@]}" --out "$work/runs/split" >"$work/runs/split.log" 2>&1 &
+  local args=(--steps 600 --set log.every=50 --set log.sample_every=0)
+  "$bin" $mnist "${args[@]}" --out "$work/runs/straight" --log-level warn || return 1
+  # gantrain itself in the background (not a function's subshell), so Ctrl-C reaches it.
+  "$bin" $mnist "${args[@]}" --out "$work/runs/split" >"$work/runs/split.log" 2>&1 &
   local pid=$! code
   for _ in $(seq 600); do grep -q "step 250/" "$work/runs/split.log" 2>/dev/null && break; sleep 0.1; done
   kill -INT $pid
@@ -158,8 +160,8 @@ grep -vE '^\[' "$work/logs/eval.log" | sed 's/^/  /' | tee -a "$summary"
 # own clock (gantrain: metrics.csv's elapsed_s at the last step; data loading excluded in both).
 bench() {
   local batch=$1 n=$2 run=$work/runs/bench$1 ours theirs
-  "$bin" --task mnist --dataset fashion-mnist --device "$device" --seed 0 --steps "$n" --batch-size "$batch" --set log.every="$n" \
-    --set log.sample_every=0 --set log.checkpoint_every=0 --out "$run" || return 1
+  "$bin" $mnist --steps "$n" --batch-size "$batch" --set log.every="$n" --set log.sample_every=0 \
+    --set log.checkpoint_every=0 --out "$run" || return 1
   ours=$(tail -1 "$run/metrics.csv" | awk -F, '{print $1, $NF}')
   theirs=$("$python" bench/reference.py mnist --device "$device" --batch-size "$batch" \
            --steps "$n" --data-dir "$GANTRAIN_FASHION_MNIST" |

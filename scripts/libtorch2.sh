@@ -27,8 +27,8 @@ python3 -m pip --version >/dev/null 2>&1 ||
 # The wheel's C++ parts are the same for every Python version: ask for one explicitly so the
 # download does not depend on the local Python.
 pip_download() {
-  python3 -m pip download --quiet --no-cache-dir --only-binary=:all: --implementation cp --python-version 3.11 \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+  python3 -m pip download --quiet --no-cache-dir --only-binary=:all: --implementation cp \
+    --python-version 3.11 --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux2014_x86_64 -d "$downloads" "$@"
 }
 mkdir -p "$downloads"
