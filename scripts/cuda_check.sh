@@ -163,7 +163,8 @@ bench() {
   "$bin" $mnist --steps "$n" --batch-size "$batch" --set log.every="$n" --set log.sample_every=0 \
     --set log.checkpoint_every=0 --out "$run" || return 1
   ours=$(tail -1 "$run/metrics.csv" | awk -F, '{print $1, $NF}')
-  theirs=$("$python" bench/reference.py mnist --device "$device" --batch-size "$batch" \
+  # --threads 0: torch's default threads, as gantrain's default is with this (MKL) LibTorch.
+  theirs=$("$python" bench/reference.py mnist --threads 0 --device "$device" --batch-size "$batch" \
            --steps "$n" --data-dir "$GANTRAIN_FASHION_MNIST" |
            sed -n 's/train_seconds \([0-9.]*\) steps \([0-9]*\)/\2 \1/p')
   [ -n "$theirs" ] || { echo "no timing line from bench/reference.py"; return 1; }
