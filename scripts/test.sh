@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# One command: install what is missing (Fashion-MNIST included, for the real-data test),
-# build, and run the whole test suite (unit + end to end).
+# One command: install what is missing (Fashion-MNIST for the real-data test, Chromium for the
+# report's rendering test, TensorBoard in a venv for its reader test), build, and run the whole
+# test suite (unit + end to end).
 #   scripts/test.sh [ctest options...]       e.g. scripts/test.sh -L unit
 #   GANTRAIN_LIBTORCH=pip scripts/test.sh    the same against LibTorch 2.x (build-libtorch2/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/build_dir.sh
-scripts/setup.sh dataset-fashion-mnist
+scripts/setup.sh dataset-fashion-mnist chromium python3-venv
+scripts/tensorboard_venv.sh >/dev/null
 cd "$GANTRAIN_BUILD"
 exec ctest --output-on-failure -j"$(nproc)" "$@"

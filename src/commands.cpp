@@ -4,17 +4,21 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <map>
-#include <optional>
+#include <ctime>
+#include <set>
 
+#include "gantrain/build_info.h"
 #include "gantrain/device.h"
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "gantrain/io/checkpoint.h"
+#include "gantrain/io/console_sink.h"
 #include "gantrain/io/eval_json.h"
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
+#include "gantrain/io/run_info.h"
+#include "gantrain/io/tensorboard.h"
+#include "gantrain/report/report.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
 
@@ -28,16 +32,35 @@ Config config_from_yaml(const std::string& yaml, const std::string& name) {
   return config;
 }
 
-std::string format_duration(double seconds) {
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
   char text[32];
-  auto s = static_cast<long long>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s / 60 % 60);
-  else if (s >= 60)
-    std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
-  else
-    std::snprintf(text, sizeof text, "%llds", s);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
+}
+
+// Text as a Markdown code block (TensorBoard's text plugin renders Markdown).
+std::string markdown_code(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    out += "    " + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// The end-of-run report is a view of the run: failing to write it must not fail the run.
+void write_report_logged(const std::string& run_dir, const std::string& out) {
+  try {
+    write_file_atomic(out, build_report(run_dir));
+    spdlog::info("wrote {}", out);
+  } catch (const Error& e) {
+    spdlog::warn("no report: {}", e.what());
+  }
 }
 
 // Samples for metrics and grids come from their own generator so that looking at the
@@ -155,13 +178,32 @@ TrainResult train(const TrainRequest& request) {
   if (request.on_run_dir) request.on_run_dir(run.root);
   write_file_atomic(run.config_path(), to_yaml(config));
 
+  write_run_info(run.run_info_path(), {GANTRAIN_VERSION, build_description(), device.str(),
+                                       at::get_num_threads(), utc_now_iso8601(),
+                                       std::max<int64_t>(resumed_step, 0)});
+
+  // Column order: training statistics, task metrics, eval metrics, speed and time.
   std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake"};
   for (const auto& name : task->metric_names()) columns.push_back(name);
+  std::set<std::string> eval_columns;
   if (evaluator)
     for (const auto& name : evaluator->names())
-      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
-  columns.push_back("elapsed_s");
-  MetricsCsv csv(run.metrics_path(), columns, resumed_step < 0 ? 0 : resumed_step);
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
+        columns.push_back(name);
+        eval_columns.insert(name);
+      }
+  columns.insert(columns.end(), {"steps_per_s", "images_per_s", "elapsed_s"});
+  std::vector<std::unique_ptr<MetricsSink>> sinks;
+  sinks.push_back(std::make_unique<MetricsCsv>(run.metrics_path()));
+  sinks.push_back(std::make_unique<ConsoleSink>(total_steps, per_epoch > 0));
+  if (config.log.tensorboard)
+    sinks.push_back(std::make_unique<TensorBoardSink>(run.root, eval_columns));
+  const int64_t start_step = std::max<int64_t>(resumed_step, 0);
+  for (auto& sink : sinks) {
+    sink->open(columns, start_step);
+    sink->write_text(start_step, "config", markdown_code(to_yaml(config)));
+    sink->flush();
+  }
 
   const torch::Tensor eval_noise =
       fixed_noise(config.model, config.eval.samples, config.train.seed + 1, device);
@@ -171,7 +213,6 @@ TrainResult train(const TrainRequest& request) {
   };
   int64_t last_log_step = trainer.step();
   double last_log_time = 0;
-  const int step_width = static_cast<int>(std::to_string(total_steps).size());
 
   FitHooks hooks;
   hooks.log_every = config.log.every;
@@ -180,54 +221,50 @@ TrainResult train(const TrainRequest& request) {
   hooks.should_stop = request.should_stop;
   hooks.on_log = [&](const LogPoint& p) {
     // Speed over the last interval: what the run does now, not since start-up.
-    const double seconds = elapsed();
-    const double steps_per_s =
-        static_cast<double>(p.step - last_log_step) / std::max(seconds - last_log_time, 1e-9);
-    last_log_step = p.step;
-    last_log_time = seconds;
-    std::vector<Metric> metrics;
+    const double steps_per_s = static_cast<double>(p.step - last_log_step) /
+                               std::max(elapsed() - last_log_time, 1e-9);
+    MetricsRow row;
+    row.step = p.step;
+    row.values = {{"epoch", p.epoch},         {"d_loss", p.d_loss},
+                  {"g_loss", p.g_loss},       {"d_real", p.d_real},
+                  {"d_fake", p.d_fake},       {"steps_per_s", steps_per_s},
+                  {"images_per_s", steps_per_s * static_cast<double>(config.train.batch_size *
+                                                                     config.train.d_steps)}};
     if (!task->metric_names().empty())
-      metrics = task->metrics(generate(trainer.generator(), eval_noise));
-    std::string line = fmt::format("step {:>{}}/{}", p.step, step_width, p.total_steps);
-    if (per_epoch > 0) {
-      line = fmt::format("epoch {:>3}  ", p.epoch) + line +
-             fmt::format("  {:>6.0f} img/s", steps_per_s * config.train.batch_size * config.train.d_steps);
-    } else {
-      line += fmt::format("  {:>6.0f} steps/s", steps_per_s);
-    }
-    line += fmt::format("  ETA {:>6}  d_loss {:.3f}  g_loss {:.3f}  D(x) {:.2f}  D(G(z)) {:.2f}",
-                        format_duration((p.total_steps - p.step) / std::max(steps_per_s, 1e-9)),
-                        p.d_loss, p.g_loss, p.d_real, p.d_fake);
-    std::map<std::string, double> values = {
-        {"step", p.step}, {"epoch", p.epoch},   {"d_loss", p.d_loss},
-        {"g_loss", p.g_loss}, {"d_real", p.d_real}, {"d_fake", p.d_fake}};
-    for (const auto& m : metrics) {
-      values[m.name] = m.value;
-      if (!m.shown.empty()) line += "  " + m.shown;
-    }
+      for (const auto& m : task->metrics(generate(trainer.generator(), eval_noise))) {
+        row.values[m.name] = m.value;
+        row.shown.push_back(m.shown);
+      }
     // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
     torch::Tensor glimpse = grid_noise.narrow(0, 0, std::min<int64_t>(8, grid_noise.size(0)));
     std::string text = task->samples_as_text(generate(trainer.generator(), glimpse));
-    if (!text.empty()) line += "  sample " + text.substr(0, text.size() - 1) + ", ...]";
-    spdlog::info(line);
+    if (!text.empty()) row.sample_text = text.substr(0, text.size() - 1) + ", ...]";
     if (evaluator && (p.step % config.eval.every == 0 || p.step == p.total_steps)) {
-      std::string shown;
       for (const auto& m : evaluator->evaluate(generate(trainer.generator(), eval_noise))) {
-        values[m.name] = m.value;
-        shown += "  " + m.shown;
+        row.values[m.name] = m.value;
+        row.eval_shown.push_back(m.shown);
       }
-      spdlog::info("eval at step {}:{}", p.step, shown);
-      last_log_time = elapsed();  // the next interval's speed is training speed, eval excluded
     }
-    values["elapsed_s"] = elapsed();
-    std::vector<std::optional<double>> row;  // columns not measured this time (eval) stay empty
-    for (const auto& c : columns)
-      row.push_back(values.count(c) ? std::optional<double>(values[c]) : std::nullopt);
-    csv.append(row);
+    row.values["elapsed_s"] = elapsed();
+    for (auto& sink : sinks) {
+      sink->write(row);
+      sink->flush();
+    }
+    // The next interval's speed is training speed: task metrics, eval and IO excluded.
+    last_log_step = p.step;
+    last_log_time = elapsed();
   };
   hooks.on_sample = [&] {
-    task->write_samples(generate(trainer.generator(), grid_noise), config.log.grid_nrow,
-                        run.sample_path(trainer.step(), task->sample_extension()));
+    const std::string bytes = task->encode_samples(generate(trainer.generator(), grid_noise),
+                                                   config.log.grid_nrow, config.log.grid_scale);
+    write_file_atomic(run.sample_path(trainer.step(), task->sample_extension()), bytes);
+    for (auto& sink : sinks) {
+      if (task->sample_extension() == "png")
+        sink->write_image(trainer.step(), "samples", bytes);
+      else
+        sink->write_text(trainer.step(), "samples", bytes);
+      sink->flush();
+    }
   };
   hooks.on_checkpoint = [&] {
     torch::serialize::OutputArchive archive, data_state;
@@ -247,6 +284,7 @@ TrainResult train(const TrainRequest& request) {
   trainer.fit(*data, total_steps, hooks);
 
   TrainResult result{run.root, trainer.step(), trainer.step() < total_steps};
+  if (config.log.report) write_report_logged(run.root, run.report_path());
   if (result.stopped) return result;
   std::string summary;
   std::vector<Metric> final_metrics;
@@ -268,11 +306,14 @@ std::string sample(const SampleRequest& request) {
   auto& task = trained.task;
   torch::Tensor samples =
       generate(trained.generator, fixed_noise(config.model, request.n, request.seed, device));
+  if (request.scale > 1 && task->sample_extension() != "png")
+    throw ConfigError("gantrain sample: --scale applies to image grids, not to task '" +
+                      config.task + "'");
   if (task->sample_extension() == "txt" && request.out.empty())
     return task->samples_as_text(samples);
   if (request.out.empty())
     throw ConfigError("gantrain sample: --out FILE is required for task '" + config.task + "'");
-  task->write_samples(samples, request.nrow, request.out);
+  write_file_atomic(request.out, task->encode_samples(samples, request.nrow, request.scale));
   return "";
 }
 
@@ -302,6 +343,13 @@ std::string evaluate(const EvalRequest& request) {
   write_eval_json(json, record);
   spdlog::info("wrote {}", json);
   return table;
+}
+
+std::string report(const ReportRequest& request) {
+  const std::string out =
+      request.out.empty() ? RunDir{request.run_dir}.report_path() : request.out;
+  write_file_atomic(out, build_report(request.run_dir));
+  return out;
 }
 
 }  // namespace gantrain

@@ -137,6 +137,18 @@ KeySpec choice_key(std::string key, std::string help, Section Config::*s,
 }
 
 template <class Section>
+KeySpec bool_key(std::string key, std::string help, Section Config::*s, bool Section::*m) {
+  return field<Section, bool>(
+      std::move(key), std::move(help), s, m, [](const bool&) { return true; }, "true or false",
+      [](const std::string& t) {
+        if (t == "true") return true;
+        if (t == "false") return false;
+        throw std::string("true or false");
+      },
+      [](const bool& v) { return std::string(v ? "true" : "false"); });
+}
+
+template <class Section>
 KeySpec text_key(std::string key, std::string help, Section Config::*s, std::string Section::*m) {
   return field<Section, std::string>(
       std::move(key), std::move(help), s, m, [](const std::string&) { return true; }, "",
@@ -242,6 +254,12 @@ const std::vector<KeySpec>& key_table() {
                         &LogConfig::grid_samples, 1, 10000));
     t.push_back(int_key("log.grid_nrow", "images per sample-grid row", &C::log,
                         &LogConfig::grid_nrow, 1, 10000));
+    t.push_back(int_key("log.grid_scale", "pixels per sample pixel in grids (nearest neighbour)",
+                        &C::log, &LogConfig::grid_scale, 1, 16));
+    t.push_back(bool_key("log.tensorboard", "write TensorBoard event files into the run directory",
+                         &C::log, &LogConfig::tensorboard));
+    t.push_back(bool_key("log.report", "write report.html (gantrain report) when training ends",
+                         &C::log, &LogConfig::report));
 
     t.push_back(int_key("eval.every", "steps between sample-quality evaluations; 0 = never",
                         &C::eval, &EvalConfig::every, 0, 1000000000000));

@@ -44,6 +44,7 @@ struct SampleRequest {
   int64_t nrow = 8;         ///< grid images per row
   int64_t seed = 0;         ///< noise seed
   std::string out;          ///< output file (PNG grid for image tasks); empty = print (even-bits)
+  int64_t scale = 1;        ///< image grids: pixels per sample pixel (nearest neighbour)
   std::string device = "cpu";
 };
 
@@ -63,6 +64,15 @@ struct EvalRequest {
 /// Measures a checkpoint's generator (docs/metrics.md), writes eval.json beside the run's
 /// checkpoints and returns the table to print.
 std::string evaluate(const EvalRequest& request);
+
+/// What `gantrain report` does.
+struct ReportRequest {
+  std::string run_dir;  ///< the run to show
+  std::string out;      ///< HTML file to write; empty = RUN_DIR/report.html
+};
+
+/// Writes the run's HTML report (report/report.h); returns the file written.
+std::string report(const ReportRequest& request);
 
 /// "name  summary" of every task, for --help.
 std::vector<std::string> task_summaries();

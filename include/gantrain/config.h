@@ -50,6 +50,9 @@ struct LogConfig {
   int64_t keep_checkpoints = 3;    ///< step_N.pt files kept (latest.pt always); 0 = keep all
   int64_t grid_samples = 64;       ///< images in a sample grid
   int64_t grid_nrow = 8;           ///< images per grid row
+  int64_t grid_scale = 1;          ///< pixels per sample pixel in image grids (nearest neighbour)
+  bool tensorboard = true;         ///< write TensorBoard event files into the run directory
+  bool report = true;              ///< write report.html when a training run ends
 };
 
 /// Sample-quality evaluation (gantrain eval, and during training).

@@ -53,9 +53,10 @@ class Task {
                                                     torch::Device device) const = 0;
   /// File extension of written samples: "png" for images, "txt" otherwise.
   virtual std::string sample_extension() const = 0;
-  /// Writes generated samples [n, features] to `path` (a grid of `nrow` per row for images).
-  virtual void write_samples(const torch::Tensor& samples, int64_t nrow,
-                             const std::string& path) const = 0;
+  /// Generated samples [n, features] as the bytes of a sample file: for images a PNG grid of
+  /// `nrow` per row, each pixel drawn `scale` x `scale`; otherwise samples_as_text().
+  virtual std::string encode_samples(const torch::Tensor& samples, int64_t nrow,
+                                     int64_t scale) const = 0;
 };
 
 /// A registered task: its name, a one-line summary, its defaults and its factory.

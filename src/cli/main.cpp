@@ -73,7 +73,8 @@ std::string usage_header() {
       "gantrain " GANTRAIN_VERSION " - train small GANs (Goodfellow et al. 2014) with LibTorch\n\n"
       "usage: gantrain [train] [options]        train (the default subcommand)\n"
       "       gantrain sample --checkpoint RUN_DIR_OR_PT [--n 64] [--out grid.png]\n"
-      "       gantrain eval --checkpoint RUN_DIR_OR_PT [--n 10000] [--metrics fid,is,modes,pr,parzen]\n\n"
+      "       gantrain eval --checkpoint RUN_DIR_OR_PT [--n 10000] [--metrics fid,is,modes,pr,parzen]\n"
+      "       gantrain report RUN_DIR [--out report.html]\n\n"
       "tasks:\n";
   for (const auto& t : gantrain::task_summaries()) text += "  " + t + "\n";
   return text;
@@ -246,6 +247,7 @@ int run_sample(int argc, char** argv) {
     ("nrow", "images per grid row", cxxopts::value<int64_t>()->default_value("8"))
     ("seed", "noise seed", cxxopts::value<int64_t>()->default_value("0"))
     ("o,out", "output PNG (image tasks); even-bits prints the integers when omitted", cxxopts::value<std::string>())
+    ("scale", "image grids: draw each pixel as KxK pixels (nearest neighbour), 1-16", cxxopts::value<int64_t>()->default_value("1"))
     ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("cpu"));
   // clang-format on
   auto parsed = parse_checkpoint_command(options, "gantrain sample", argc, argv);
@@ -256,10 +258,14 @@ int run_sample(int argc, char** argv) {
   request.n = args["num"].as<int64_t>();
   request.nrow = args["nrow"].as<int64_t>();
   request.seed = args["seed"].as<int64_t>();
+  request.scale = args["scale"].as<int64_t>();
   request.device = args["device"].as<std::string>();
   if (args.count("out")) request.out = args["out"].as<std::string>();
   if (request.n < 1 || request.nrow < 1)
     throw gantrain::ConfigError("gantrain sample: --n and --nrow must be >= 1");
+  if (request.scale < 1 || request.scale > 16)
+    throw gantrain::ConfigError("gantrain sample: --scale " + std::to_string(request.scale) +
+                                ": expected an integer in [1, 16]");
   std::string text = gantrain::sample(request);
   if (!text.empty()) std::cout << text << "\n";
   if (!request.out.empty()) spdlog::info("wrote {} samples to {}", request.n, request.out);
@@ -298,6 +304,36 @@ int run_eval(int argc, char** argv) {
   return 0;
 }
 
+int run_report(int argc, char** argv) {
+  cxxopts::Options options("gantrain report",
+                           "Write one self-contained HTML page showing a run: config, curves, "
+                           "eval metrics, sample grids, facts.\n");
+  options.custom_help("RUN_DIR [--out FILE]");
+  // clang-format off
+  options.add_options()
+    ("run_dir", "the run directory", cxxopts::value<std::string>())
+    ("o,out", "HTML file to write (default RUN_DIR/report.html)", cxxopts::value<std::string>())
+    ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
+    ("h,help", "this help");
+  // clang-format on
+  options.parse_positional({"run_dir"});
+  auto args = options.parse(argc, argv);
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
+                                "' (see gantrain report --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  if (args.count("help")) {
+    std::cout << options.help({""});
+    return 0;
+  }
+  if (!args.count("run_dir")) throw gantrain::ConfigError("gantrain report: RUN_DIR is required");
+  gantrain::ReportRequest request;
+  request.run_dir = args["run_dir"].as<std::string>();
+  if (args.count("out")) request.out = args["out"].as<std::string>();
+  spdlog::info("wrote {}", gantrain::report(request));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -309,8 +345,9 @@ int main(int argc, char** argv) {
     if (command == "train") return run_train(argc - named, argv + named);
     if (command == "sample") return run_sample(argc - 1, argv + 1);
     if (command == "eval") return run_eval(argc - 1, argv + 1);
+    if (command == "report") return run_report(argc - 1, argv + 1);
     throw gantrain::ConfigError("unknown subcommand '" + command +
-                                "' (expected train, sample or eval)");
+                                "' (expected train, sample, eval or report)");
   } catch (const cxxopts::exceptions::exception& e) {
     spdlog::error("error: {} (see gantrain --help)", e.what());
     return kExitUsage;

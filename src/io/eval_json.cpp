@@ -1,14 +1,19 @@
 #include "gantrain/io/eval_json.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <limits>
 
+#include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
+#include "io/json_text.h"
 
 namespace gantrain {
-namespace {
 
-std::string quoted(const std::string& text) {
+std::string json_quoted(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') {
@@ -25,25 +30,44 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-std::string number(double v) {
+std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";  // JSON has no NaN or Inf
   char text[32];
   std::snprintf(text, sizeof text, "%.10g", v);
   return text;
 }
 
-}  // namespace
-
 void write_eval_json(const std::string& path, const EvalRecord& record) {
-  std::string json = "{\n  \"checkpoint\": " + quoted(record.checkpoint) +
+  std::string json = "{\n  \"checkpoint\": " + json_quoted(record.checkpoint) +
                      ",\n  \"step\": " + std::to_string(record.step) +
                      ",\n  \"samples\": " + std::to_string(record.samples) +
                      ",\n  \"seed\": " + std::to_string(record.seed) + ",\n  \"metrics\": {";
   for (size_t i = 0; i < record.metrics.size(); ++i)
-    json += std::string(i ? "," : "") + "\n    " + quoted(record.metrics[i].first) + ": " +
-            number(record.metrics[i].second);
+    json += std::string(i ? "," : "") + "\n    " + json_quoted(record.metrics[i].first) + ": " +
+            json_number(record.metrics[i].second);
   json += "\n  }\n}\n";
   write_file_atomic(path, json);
+}
+
+std::optional<EvalRecord> read_eval_json(const std::string& path) {
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  // JSON is YAML: yaml-cpp reads it, and stays private to this file.
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    EvalRecord record;
+    record.checkpoint = root["checkpoint"].as<std::string>();
+    record.step = root["step"].as<int64_t>();
+    record.samples = root["samples"].as<int64_t>();
+    record.seed = root["seed"].as<int64_t>();
+    for (const auto& metric : root["metrics"]) {
+      const double value = metric.second.IsNull() ? std::numeric_limits<double>::quiet_NaN()
+                                                  : metric.second.as<double>();
+      record.metrics.emplace_back(metric.first.as<std::string>(), value);
+    }
+    return record;
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": not an eval.json file: " + e.msg);
+  }
 }
 
 }  // namespace gantrain

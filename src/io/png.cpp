@@ -51,18 +51,44 @@ Image make_grid(const float* images, int64_t n, int64_t channels, int64_t h, int
   return grid;
 }
 
-void write_png(const std::string& path, const Image& image) {
+Image upscale(const Image& image, int64_t scale) {
+  if (scale < 1) throw Error("upscale: scale = " + std::to_string(scale) + ", expected >= 1");
+  if (scale == 1) return image;
+  Image out;
+  out.width = image.width * scale;
+  out.height = image.height * scale;
+  out.channels = image.channels;
+  out.pixels.resize(static_cast<size_t>(out.width * out.height * out.channels));
+  const auto c = static_cast<size_t>(image.channels);
+  for (int64_t y = 0; y < out.height; ++y)
+    for (int64_t x = 0; x < out.width; ++x)
+      std::copy_n(&image.pixels[static_cast<size_t>((y / scale) * image.width + x / scale) * c], c,
+                  &out.pixels[static_cast<size_t>(y * out.width + x) * c]);
+  return out;
+}
+
+std::string encode_png(const Image& image) {
   const int64_t c = image.channels;
   if (image.width < 1 || image.height < 1 || c < 1 || c > 4 || image.width > INT_MAX / c ||
       image.height > INT_MAX ||
       image.pixels.size() != static_cast<size_t>(image.width) * static_cast<size_t>(image.height * c))
-    throw Error(path + ": cannot write PNG: bad image " + std::to_string(image.width) + "x" +
+    throw Error("cannot encode PNG: bad image " + std::to_string(image.width) + "x" +
                 std::to_string(image.height) + "x" + std::to_string(c) + " with " +
                 std::to_string(image.pixels.size()) + " bytes, expected width*height*channels bytes, channels 1-4");
   std::string png;
   const int w = static_cast<int>(image.width), h = static_cast<int>(image.height), comp = static_cast<int>(c);
   if (stbi_write_png_to_func(append_bytes, &png, w, h, comp, image.pixels.data(), w * comp) == 0)
-    throw Error(path + ": PNG encoding failed");
+    throw Error("PNG encoding failed");
+  return png;
+}
+
+void write_png(const std::string& path, const Image& image) {
+  std::string png;
+  try {
+    png = encode_png(image);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
   write_file_atomic(path, png);
 }
 

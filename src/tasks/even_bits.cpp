@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "gantrain/data/bits.h"
-#include "gantrain/io/atomic_file.h"
 #include "gantrain/metrics/even_bits_metrics.h"
 #include "tasks/tasks.h"
 
@@ -94,8 +93,8 @@ class EvenBits : public Task {
     return out.str();
   }
   std::string sample_extension() const override { return "txt"; }
-  void write_samples(const torch::Tensor& samples, int64_t, const std::string& path) const override {
-    write_file_atomic(path, samples_as_text(samples) + "\n");
+  std::string encode_samples(const torch::Tensor& samples, int64_t, int64_t) const override {
+    return samples_as_text(samples) + "\n";
   }
 
  private:

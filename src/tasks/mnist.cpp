@@ -47,10 +47,11 @@ class Mnist : public Task {
   }
 
   std::string sample_extension() const override { return "png"; }
-  void write_samples(const torch::Tensor& samples, int64_t nrow,
-                     const std::string& path) const override {
+  std::string encode_samples(const torch::Tensor& samples, int64_t nrow,
+                             int64_t scale) const override {
     torch::Tensor pixels = samples.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    write_png(path, make_grid(pixels.data_ptr<float>(), pixels.size(0), 1, kSide, kSide, nrow));
+    return encode_png(upscale(
+        make_grid(pixels.data_ptr<float>(), pixels.size(0), 1, kSide, kSide, nrow), scale));
   }
 
  private:

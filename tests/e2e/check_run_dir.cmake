@@ -1,6 +1,7 @@
 # Checks that a finished MNIST run directory holds what the README promises.
-foreach(file config.yaml metrics.csv train.log checkpoints/latest.pt checkpoints/step_000100.pt
-        checkpoints/step_000200.pt samples/step_000100.png samples/step_000200.png)
+foreach(file config.yaml run.json metrics.csv train.log report.html checkpoints/latest.pt
+        checkpoints/step_000100.pt checkpoints/step_000200.pt samples/step_000100.png
+        samples/step_000200.png)
   if(NOT EXISTS ${RUN}/${file})
     message(FATAL_ERROR "missing ${RUN}/${file}")
   endif()
@@ -11,6 +12,11 @@ if(NOT count EQUAL 5)
   message(FATAL_ERROR "metrics.csv has ${count} lines, expected a header and 4 rows")
 endif()
 list(GET rows 0 header)
-if(NOT header STREQUAL "step,epoch,d_loss,g_loss,d_real,d_fake,elapsed_s")
+if(NOT header STREQUAL "step,epoch,d_loss,g_loss,d_real,d_fake,steps_per_s,images_per_s,elapsed_s")
   message(FATAL_ERROR "unexpected metrics.csv header: ${header}")
+endif()
+file(GLOB events ${RUN}/events.out.tfevents.*)
+list(LENGTH events count)
+if(NOT count EQUAL 1)
+  message(FATAL_ERROR "expected one TensorBoard event file in ${RUN}, found ${count}")
 endif()

@@ -3,7 +3,6 @@
 
 #include "gantrain/error.h"
 #include "gantrain/io/checkpoint.h"
-#include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/io/zip_check.h"
 #include "support.h"
@@ -84,28 +83,6 @@ TEST_F(CheckpointTest, AFlippedBitIsCaughtByTheZipChecksums) {
   EXPECT_THROW_MSG(read_archive(path, torch::kCPU), Error, path + ": not a readable checkpoint (checksum mismatch in archive/data/");
   EXPECT_THROW_MSG(verify_zip_checksums(bytes.substr(0, 40), "x.pt"), Error, "x.pt: not a readable checkpoint (no end of central directory");
   EXPECT_THROW_MSG(verify_zip_checksums("", "x.pt"), Error, "too short");
-}
-
-TEST_F(CheckpointTest, MetricsCsvDropsRowsAResumeWillRedo) {
-  {
-    MetricsCsv csv(run_.metrics_path(), {"step", "loss"}, 0);
-    for (int step : {10, 20, 30}) csv.append({double(step), 0.5});
-  }
-  { MetricsCsv csv(run_.metrics_path(), {"step", "loss"}, 20); }
-  std::ifstream in(run_.metrics_path());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "step,loss\n10,0.5\n20,0.5\n");
-  EXPECT_THROW_MSG(MetricsCsv(run_.metrics_path(), {"step", "other"}, 10), Error, "differ");
-  // A fresh run (nothing kept) starts over whatever the file held.
-  { MetricsCsv csv(run_.metrics_path(), {"step", "other"}, 0); }
-  EXPECT_EQ(read_text(run_.metrics_path()), "step,other\n");
-}
-
-TEST_F(CheckpointTest, MetricsCsvDropsATornLastRowAndDamagedRows) {
-  // What kill -9 in the middle of an append, or a power cut, can leave behind.
-  std::ofstream(run_.metrics_path()) << "step,loss\n10,0.5\n\x01\x02garbage\n20,0.5\n3";
-  { MetricsCsv csv(run_.metrics_path(), {"step", "loss"}, 30); }
-  EXPECT_EQ(read_text(run_.metrics_path()), "step,loss\n10,0.5\n20,0.5\n");
 }
 
 TEST_F(CheckpointTest, ResumeTakesTheNewestCheckpointThatReadsBack) {

@@ -53,6 +53,10 @@ TEST(ConfigTest, UnknownKeySuggestsClosest) {
 
 TEST(ConfigTest, WrongTypeNamesKeyValueAndExpectation) {
   Config c;
+  EXPECT_THROW_MSG(apply_setting(c, set("log.tensorboard", "yes")), ConfigError,
+                   "log.tensorboard = 'yes': expected true or false");
+  EXPECT_THROW_MSG(apply_setting(c, set("log.grid_scale", "0")), ConfigError,
+                   "log.grid_scale = '0': expected an integer in [1, 16]");
   EXPECT_THROW_MSG(apply_setting(c, set("train.batch_size", "abc")), ConfigError,
                    "train.batch_size = 'abc': expected an integer in [1, 1000000]");
   EXPECT_THROW_MSG(apply_setting(c, set("train.lr_g", "fast")), ConfigError,

@@ -66,6 +66,19 @@ TEST_F(PngTest, GridSize) {
   EXPECT_EQ(one_row.height, 3);
 }
 
+TEST_F(PngTest, UpscaleRepeatsEachPixel) {
+  Image rgb{2, 1, 3, {1, 2, 3, 4, 5, 6}};
+  Image big = upscale(rgb, 3);
+  EXPECT_EQ(big.width, 6);
+  EXPECT_EQ(big.height, 3);
+  for (int64_t y = 0; y < 3; ++y)
+    for (int64_t x = 0; x < 6; ++x)
+      for (int64_t c = 0; c < 3; ++c) EXPECT_EQ(at(big, x, y, c), at(rgb, x / 3, 0, c));
+  EXPECT_EQ(upscale(rgb, 1).pixels, rgb.pixels);
+  EXPECT_THROW(upscale(rgb, 0), Error);
+  round_trip(big);
+}
+
 TEST_F(PngTest, GridPixelValuesAndPlacement) {
   // 3 gray 2x2 images, 2 per row, pad 1: image k holds {-1, 1, 0, 5} + a per-image marker.
   std::vector<float> images = {-1, 1, 0, 5, /**/ -3, 0.5f, -1, -1, /**/ 1, 1, 1, 1};

@@ -1,6 +1,7 @@
 #pragma once
 /// eval.json: what `gantrain eval` measured, for scripts and plots.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,5 +19,9 @@ struct EvalRecord {
 
 /// Writes `record` as JSON to `path`, atomically.
 void write_eval_json(const std::string& path, const EvalRecord& record);
+
+/// Reads eval.json; nullopt if the file does not exist. A null metric reads as NaN. Throws
+/// gantrain::Error naming the file if it is not such a file.
+std::optional<EvalRecord> read_eval_json(const std::string& path);
 
 }  // namespace gantrain

@@ -6,22 +6,40 @@
 #include <string>
 #include <vector>
 
+#include "gantrain/io/metrics_sink.h"
+
 namespace gantrain {
 
-/// Appends rows to a CSV file, flushing each so a crash loses at most the row being written.
-class MetricsCsv {
+/// A metrics.csv read back: its columns and its complete rows.
+struct MetricsTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<double>>> rows;  ///< empty field = not measured
+  std::vector<std::string> warnings;  ///< "path:line: ..." for each line dropped
+
+  /// Index of `column`, or -1.
+  int index(const std::string& column) const;
+};
+
+/// Reads `path`. A torn last line (the run was killed while writing it) and malformed rows are
+/// dropped with a warning; an empty file gives no columns. Throws gantrain::Error if unreadable.
+MetricsTable read_metrics_csv(const std::string& path);
+
+/// The metrics.csv sink: appends rows, flushing each so a crash loses at most the row being
+/// written.
+class MetricsCsv : public MetricsSink {
  public:
-  /// Opens `path` and atomically rewrites it as the header `columns` plus, from an existing file,
-  /// the complete rows with step <= `keep_through_step` (a resumed run redoes the later ones).
-  /// An incomplete last line or a malformed row is dropped with a warning.
-  MetricsCsv(std::string path, std::vector<std::string> columns, int64_t keep_through_step);
-  /// Appends one row; values.size() must equal the number of columns. An empty optional
-  /// (not measured this row) is an empty field; NaN is written as nan.
-  void append(const std::vector<std::optional<double>>& values);
+  explicit MetricsCsv(std::string path) : path_(std::move(path)) {}
+  /// Atomically rewrites the file as the header `columns` plus, from an existing file, the
+  /// complete rows with step <= `resume_step` (a resumed run redoes the later ones; 0 keeps
+  /// none). Rows of an older column set are carried over by column name; a column this run no
+  /// longer writes is dropped with a warning.
+  void open(const std::vector<std::string>& columns, int64_t resume_step) override;
+  /// Appends one row; NaN is written as nan.
+  void write(const MetricsRow& row) override;
 
  private:
   std::string path_;
-  size_t columns_;
+  std::vector<std::string> columns_;
   std::ofstream out_;
 };
 

@@ -16,6 +16,12 @@ struct Image {
 Image make_grid(const float* images, int64_t n, int64_t channels, int64_t h, int64_t w, int64_t nrow,
                 int64_t pad = 2);
 
+/// `image` with every pixel repeated `scale` x `scale` times (nearest neighbour), scale >= 1.
+Image upscale(const Image& image, int64_t scale);
+
+/// `image` as PNG file bytes; throws gantrain::Error on a malformed image.
+std::string encode_png(const Image& image);
+
 /// Encodes `image` as PNG and writes it atomically to `path`; throws gantrain::Error naming the path on failure.
 void write_png(const std::string& path, const Image& image);
 

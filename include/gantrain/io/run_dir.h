@@ -1,5 +1,6 @@
 #pragma once
-/// The run directory: config.yaml, metrics.csv, train.log, samples/, checkpoints/.
+/// The run directory: config.yaml, run.json, metrics.csv, train.log, events.out.tfevents.*,
+/// samples/, checkpoints/, eval.json, report.html.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@ struct RunDir {
   std::string config_path() const { return root + "/config.yaml"; }
   std::string metrics_path() const { return root + "/metrics.csv"; }
   std::string log_path() const { return root + "/train.log"; }
+  std::string run_info_path() const { return root + "/run.json"; }
+  std::string eval_path() const { return root + "/eval.json"; }
+  std::string report_path() const { return root + "/report.html"; }
+  std::string samples_dir() const { return root + "/samples"; }
   std::string checkpoints_dir() const { return root + "/checkpoints"; }
   std::string latest_checkpoint() const { return checkpoints_dir() + "/latest.pt"; }
   /// checkpoints/step_000500.pt

@@ -1,0 +1,41 @@
+#include "gantrain/io/run_info.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
+#include "gantrain/error.h"
+#include "gantrain/io/atomic_file.h"
+#include "io/json_text.h"
+
+namespace gantrain {
+
+void write_run_info(const std::string& path, const RunInfo& info) {
+  write_file_atomic(path, "{\n  \"gantrain\": " + json_quoted(info.gantrain) +
+                              ",\n  \"libtorch\": " + json_quoted(info.libtorch) +
+                              ",\n  \"device\": " + json_quoted(info.device) +
+                              ",\n  \"threads\": " + std::to_string(info.threads) +
+                              ",\n  \"started\": " + json_quoted(info.started) +
+                              ",\n  \"resumed_from\": " + std::to_string(info.resumed_from) +
+                              "\n}\n");
+}
+
+std::optional<RunInfo> read_run_info(const std::string& path) {
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  // JSON is YAML: yaml-cpp reads it, and stays private to this file.
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    RunInfo info;
+    info.gantrain = root["gantrain"].as<std::string>();
+    info.libtorch = root["libtorch"].as<std::string>();
+    info.device = root["device"].as<std::string>();
+    info.threads = root["threads"].as<int64_t>();
+    info.started = root["started"].as<std::string>();
+    info.resumed_from = root["resumed_from"].as<int64_t>();
+    return info;
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": not a run.json file: " + e.msg);
+  }
+}
+
+}  // namespace gantrain

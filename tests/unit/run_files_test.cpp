@@ -1,0 +1,137 @@
+// The run directory's text files: metrics.csv, run.json and eval.json, written and read back.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "expect_throw.h"
+#include "gantrain/error.h"
+#include "gantrain/io/eval_json.h"
+#include "gantrain/io/metrics_csv.h"
+#include "gantrain/io/run_info.h"
+
+using namespace gantrain;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class RunFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gantrain_run_files_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+MetricsRow row(int64_t step, std::map<std::string, double> values) {
+  MetricsRow r;
+  r.step = step;
+  r.values = std::move(values);
+  return r;
+}
+
+}  // namespace
+
+TEST_F(RunFilesTest, MetricsCsvDropsRowsAResumeWillRedo) {
+  const std::string csv_path = path("metrics.csv");
+  {
+    MetricsCsv csv(csv_path);
+    csv.open({"step", "loss"}, 0);
+    for (int step : {10, 20, 30}) csv.write(row(step, {{"loss", 0.5}}));
+  }
+  MetricsCsv(csv_path).open({"step", "loss"}, 20);
+  EXPECT_EQ(read_text(csv_path), "step,loss\n10,0.5\n20,0.5\n");
+  // A fresh run (nothing kept) starts over whatever the file held.
+  MetricsCsv(csv_path).open({"step", "other"}, 0);
+  EXPECT_EQ(read_text(csv_path), "step,other\n");
+}
+
+TEST_F(RunFilesTest, MetricsCsvCarriesRowsOfAnOlderColumnSetOverByName) {
+  // A run written before the speed columns existed, resumed by this version.
+  const std::string csv_path = path("metrics.csv");
+  std::ofstream(csv_path) << "step,d_loss,old,elapsed_s\n10,0.5,7,1.5\n20,0.25,8,3\n";
+  MetricsCsv csv(csv_path);
+  csv.open({"step", "d_loss", "images_per_s", "elapsed_s"}, 20);
+  csv.write(row(30, {{"d_loss", 0.125}, {"images_per_s", 1000}, {"elapsed_s", 0.5}}));
+  EXPECT_EQ(read_text(csv_path),
+            "step,d_loss,images_per_s,elapsed_s\n10,0.5,,1.5\n20,0.25,,3\n30,0.125,1000,0.5\n");
+}
+
+TEST_F(RunFilesTest, MetricsCsvDropsATornLastRowAndDamagedRows) {
+  // What kill -9 in the middle of an append, or a power cut, can leave behind.
+  const std::string csv_path = path("metrics.csv");
+  std::ofstream(csv_path) << "step,loss\n10,0.5\n\x01\x02garbage\n20,0.5\n3";
+  MetricsTable table = read_metrics_csv(csv_path);
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(*table.rows[1][0], 20);
+  ASSERT_EQ(table.warnings.size(), 2u);
+  EXPECT_NE(table.warnings[0].find("metrics.csv:3: dropping a malformed row"), std::string::npos);
+  EXPECT_NE(table.warnings[1].find("metrics.csv:5: dropping an incomplete last row"),
+            std::string::npos);
+  MetricsCsv(csv_path).open({"step", "loss"}, 30);
+  EXPECT_EQ(read_text(csv_path), "step,loss\n10,0.5\n20,0.5\n");
+}
+
+TEST_F(RunFilesTest, MetricsCsvReadsEmptyFieldsAndNan) {
+  const std::string csv_path = path("metrics.csv");
+  std::ofstream(csv_path) << "step,loss,fid\n10,nan,\n20,0.5,12.5\n";
+  MetricsTable table = read_metrics_csv(csv_path);
+  EXPECT_EQ(table.index("fid"), 2);
+  EXPECT_EQ(table.index("absent"), -1);
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_TRUE(std::isnan(*table.rows[0][1]));
+  EXPECT_FALSE(table.rows[0][2].has_value());
+  EXPECT_EQ(*table.rows[1][2], 12.5);
+  // An empty file (a run that has just started) has no columns; another header is an error.
+  std::ofstream(csv_path, std::ios::trunc).flush();
+  EXPECT_TRUE(read_metrics_csv(csv_path).columns.empty());
+  std::ofstream(csv_path, std::ios::trunc) << "loss,step\n";
+  EXPECT_THROW_MSG(read_metrics_csv(csv_path), Error, "metrics.csv:1: expected a header starting with 'step'");
+  EXPECT_THROW_MSG(read_metrics_csv(path("none.csv")), Error, "none.csv: cannot open for reading");
+}
+
+TEST_F(RunFilesTest, RunInfoRoundTrips) {
+  EXPECT_FALSE(read_run_info(path("run.json")).has_value());
+  RunInfo info{"0.1.0", "LibTorch 1.13.0, CPU only", "cpu", 2, "2026-11-27T10:00:00Z", 300};
+  write_run_info(path("run.json"), info);
+  std::optional<RunInfo> back = read_run_info(path("run.json"));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->gantrain, info.gantrain);
+  EXPECT_EQ(back->libtorch, info.libtorch);
+  EXPECT_EQ(back->device, info.device);
+  EXPECT_EQ(back->threads, 2);
+  EXPECT_EQ(back->started, info.started);
+  EXPECT_EQ(back->resumed_from, 300);
+  std::ofstream(path("run.json"), std::ios::trunc) << "{\"device\": [1, 2";
+  EXPECT_THROW_MSG(read_run_info(path("run.json")), Error, "run.json: not a run.json file");
+}
+
+TEST_F(RunFilesTest, EvalJsonRoundTripsWithNullForNan) {
+  EXPECT_FALSE(read_eval_json(path("eval.json")).has_value());
+  EvalRecord record{"runs/x/checkpoints/latest.pt", 500, 10000, 1, {{"fid", 12.5}, {"is", NAN}}};
+  write_eval_json(path("eval.json"), record);
+  std::optional<EvalRecord> back = read_eval_json(path("eval.json"));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->checkpoint, record.checkpoint);
+  EXPECT_EQ(back->step, 500);
+  EXPECT_EQ(back->samples, 10000);
+  EXPECT_EQ(back->seed, 1);
+  ASSERT_EQ(back->metrics.size(), 2u);  // in the order written
+  EXPECT_EQ(back->metrics[0].first, "fid");
+  EXPECT_EQ(back->metrics[0].second, 12.5);
+  EXPECT_EQ(back->metrics[1].first, "is");
+  EXPECT_TRUE(std::isnan(back->metrics[1].second));
+  std::ofstream(path("eval.json"), std::ios::trunc) << "{\"step\": \"many\"}";
+  EXPECT_THROW_MSG(read_eval_json(path("eval.json")), Error, "eval.json: not an eval.json file");
+}

@@ -1,0 +1,332 @@
+#include "gantrain/io/tensorboard.h"
+
+#include <gtest/gtest.h>
+#include <stb_image_write.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "expect_throw.h"
+#include "gantrain/error.h"
+
+namespace gantrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+void append_png(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+// A real w x h PNG with `comp` channels, encoded by stb.
+std::string make_png(int w, int h, int comp) {
+  std::vector<unsigned char> pixels(static_cast<size_t>(w * h * comp), 128);
+  std::string png;
+  EXPECT_NE(stbi_write_png_to_func(append_png, &png, w, h, comp, pixels.data(), w * comp), 0);
+  return png;
+}
+
+std::vector<int64_t> steps_of(const std::vector<Event>& events) {
+  std::vector<int64_t> steps;
+  for (const Event& e : events) steps.push_back(e.step);
+  return steps;
+}
+
+class TensorBoardTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("gantrain_tensorboard_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::vector<std::string> event_files() const {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(dir_)) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  // A file with the version event and scalars "x" at steps 1, 2, 3.
+  std::string three_scalars() {
+    const std::string p = path("three.tfevents");
+    EventFileWriter w(p);
+    for (int64_t step : {1, 2, 3}) w.scalar(step, "x", static_cast<float>(step) / 2);
+    return p;
+  }
+
+  fs::path dir_;
+};
+
+TEST(Crc32cTest, MatchesPublishedVectors) {
+  // RFC 3720 appendix B.4, and the customary check value of "123456789".
+  std::vector<unsigned char> bytes(32, 0x00);
+  EXPECT_EQ(crc32c(bytes.data(), bytes.size()), 0x8A9136AAu);
+  std::fill(bytes.begin(), bytes.end(), 0xFF);
+  EXPECT_EQ(crc32c(bytes.data(), bytes.size()), 0x62A8AB43u);
+  for (size_t i = 0; i < 32; ++i) bytes[i] = static_cast<unsigned char>(i);
+  EXPECT_EQ(crc32c(bytes.data(), bytes.size()), 0x46DD794Eu);
+  for (size_t i = 0; i < 32; ++i) bytes[i] = static_cast<unsigned char>(31 - i);
+  EXPECT_EQ(crc32c(bytes.data(), bytes.size()), 0x113FDB5Cu);
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(crc32c("", 0), 0u);
+}
+
+TEST(Crc32cTest, IncrementalEqualsOneShotAndMaskIsTFRecords) {
+  const std::string text = "The quick brown fox jumps over the lazy dog";
+  for (size_t cut = 0; cut <= text.size(); cut += 7)
+    EXPECT_EQ(crc32c(text.data() + cut, text.size() - cut, crc32c(text.data(), cut)),
+              crc32c(text.data(), text.size()));
+  const uint32_t crc = crc32c("123456789", 9);
+  EXPECT_EQ(masked_crc32c("123456789", 9), ((crc >> 15) | (crc << 17)) + 0xa282ead8u);
+}
+
+TEST_F(TensorBoardTest, WritesEveryKindAndReadsItBack) {
+  const std::string png = make_png(5, 3, 3), gray = make_png(2, 7, 1);
+  const double before =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  {
+    EventFileWriter w(path("events.out.tfevents.1"));
+    w.scalar(10, "loss/d", 0.5f);
+    w.scalar(10, "loss/g", -1.25f);
+    w.image(20, "samples", png);
+    w.image(20, "gray", gray);
+    w.text(0, "config", "task: mnist\n");
+    w.session_start(31);
+    w.scalar(1LL << 40, "big", 3.0f);
+    w.flush();
+    EXPECT_TRUE(w.ok());
+  }
+  const auto events = read_event_file(path("events.out.tfevents.1"));
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_EQ(events[0].file_version, "brain.Event:2");
+  EXPECT_TRUE(events[0].values.empty());
+  EXPECT_GE(events[0].wall_time, before - 1);
+  EXPECT_LE(events[0].wall_time, before + 60);
+  EXPECT_EQ(steps_of(events), (std::vector<int64_t>{0, 10, 10, 20, 20, 0, 31, 1LL << 40}));
+
+  ASSERT_EQ(events[1].values.size(), 1u);
+  EXPECT_EQ(events[1].values[0].tag, "loss/d");
+  EXPECT_EQ(events[1].values[0].scalar, 0.5f);
+  EXPECT_EQ(events[2].values[0].scalar, -1.25f);
+
+  const EventValue& image = events[3].values.at(0);
+  EXPECT_EQ(image.tag, "samples");
+  EXPECT_FALSE(image.scalar);
+  EXPECT_EQ(image.image_png, png);
+  EXPECT_EQ(image.image_width, 5);
+  EXPECT_EQ(image.image_height, 3);
+  EXPECT_EQ(events[4].values.at(0).image_width, 2);
+  EXPECT_EQ(events[4].values.at(0).image_height, 7);
+
+  const EventValue& text = events[5].values.at(0);
+  EXPECT_EQ(text.tag, "config");
+  EXPECT_EQ(text.text, "task: mnist\n");
+  EXPECT_EQ(text.plugin, "text");
+
+  EXPECT_TRUE(events[6].session_start);
+  EXPECT_TRUE(events[6].values.empty());
+  EXPECT_FALSE(events[5].session_start);
+  EXPECT_EQ(events[7].values.at(0).scalar, 3.0f);
+}
+
+TEST_F(TensorBoardTest, RawRecordsCopyEventsAndUnknownFieldsAreSkipped) {
+  // Event {wall_time 1.0, step 7, source_metadata (10) {writer "x"}, an unknown varint (20),
+  // fixed32 (21) and fixed64 (22), summary {value {tag "a", node_name (7) "n", simple_value 2}}}.
+  const std::string event(
+      "\x09\x00\x00\x00\x00\x00\x00\xf0\x3f"
+      "\x10\x07"
+      "\x52\x03\x0a\x01x"
+      "\xa0\x01\x96\x01"
+      "\xad\x01\x01\x02\x03\x04"
+      "\xb1\x01\x01\x02\x03\x04\x05\x06\x07\x08"
+      "\x2a\x0d\x0a\x0b\x0a\x01" "a" "\x3a\x01" "n" "\x15\x00\x00\x00\x40",
+      51);
+  {
+    EventFileWriter w(path("raw"));
+    w.raw_record(event);
+  }
+  const auto events = read_event_file(path("raw"));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].record, event);
+  EXPECT_EQ(events[1].wall_time, 1.0);
+  EXPECT_EQ(events[1].step, 7);
+  ASSERT_EQ(events[1].values.size(), 1u);
+  EXPECT_EQ(events[1].values[0].tag, "a");
+  EXPECT_EQ(events[1].values[0].scalar, 2.0f);
+
+  // A group (wire type 3) is not something an Event holds.
+  {
+    EventFileWriter w(path("group"));
+    w.raw_record(std::string("\x10\x07\x1b", 3));
+  }
+  EXPECT_THROW_MSG(read_event_file(path("group")), Error, "cannot parse Event: unsupported wire type 3");
+}
+
+TEST_F(TensorBoardTest, AFlippedByteIsAnErrorNamingTheFile) {
+  const std::string p = three_scalars();
+  const std::string good = read_bytes(p);
+  std::string bad = good;
+  bad[bad.size() - 10] ^= 0x20;  // inside the last record's data
+  write_bytes(p, bad);
+  EXPECT_THROW_MSG(read_event_file(p), Error, p + ": record at offset ");
+  EXPECT_THROW_MSG(read_event_file(p), Error, "data checksum mismatch");
+
+  bad = good;
+  bad[2] ^= 0x01;  // the first record's length
+  write_bytes(p, bad);
+  EXPECT_THROW_MSG(read_event_file(p), Error, p + ": record at offset 0: length checksum mismatch");
+
+  EXPECT_THROW_MSG(read_event_file(path("missing")), Error, path("missing") + ": cannot open");
+}
+
+TEST_F(TensorBoardTest, ATornLastRecordIsDropped) {
+  const std::string p = three_scalars();
+  const std::string whole = read_bytes(p);
+  ASSERT_EQ(read_event_file(p).size(), 4u);
+  for (size_t cut : {1u, 4u, 10u, 20u}) {  // into the trailing CRC, the data, the header
+    write_bytes(p, whole.substr(0, whole.size() - cut));
+    EXPECT_EQ(steps_of(read_event_file(p)), (std::vector<int64_t>{0, 1, 2})) << "cut " << cut;
+  }
+  write_bytes(p, "");
+  EXPECT_TRUE(read_event_file(p).empty());
+}
+
+TEST_F(TensorBoardTest, AFailingWriterWarnsAndGoesOnWithoutThrowing) {
+  // /dev/full takes the buffered writes and fails at fflush with ENOSPC.
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  EventFileWriter full("/dev/full");
+  EXPECT_NO_THROW(full.scalar(1, "x", 1.0f));
+  EXPECT_NO_THROW(full.flush());
+  EXPECT_FALSE(full.ok());
+  EXPECT_NO_THROW(full.scalar(2, "x", 2.0f));
+  EXPECT_NO_THROW(full.flush());
+
+  EventFileWriter missing(path("no/such/dir/events"));
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NO_THROW(missing.text(1, "t", "x"));
+  EXPECT_NO_THROW(missing.flush());
+}
+
+TEST_F(TensorBoardTest, SinkWritesEachColumnUnderItsTag) {
+  TensorBoardSink sink(dir_.string(), {"fid"});
+  sink.open({"step", "d_loss", "g_loss", "fid", "even"}, 0);
+  MetricsRow row;
+  row.step = 100;
+  row.values = {{"step", 100}, {"d_loss", 0.75}, {"g_loss", 1.5}, {"fid", 12.5}, {"even", 0.25}};
+  sink.write(row);
+  sink.write_image(100, "samples", make_png(4, 4, 1));
+  sink.write_text(0, "config", "task: even-bits");
+  sink.flush();
+
+  const auto files = event_files();
+  ASSERT_EQ(files.size(), 1u);
+  const std::string name = fs::path(files[0]).filename().string();
+  EXPECT_EQ(name.rfind("events.out.tfevents.", 0), 0u) << name;
+  EXPECT_NE(name.find("." + std::to_string(::getpid()) + ".0"), std::string::npos) << name;
+
+  std::map<std::string, float> scalars;
+  std::vector<std::string> others;
+  for (const Event& e : read_event_file(files[0]))
+    for (const EventValue& v : e.values) {
+      if (v.scalar) {
+        EXPECT_EQ(e.step, 100);
+        scalars[v.tag] = *v.scalar;
+      } else {
+        others.push_back(v.tag);
+      }
+    }
+  EXPECT_EQ(scalars, (std::map<std::string, float>{
+                         {"loss/d", 0.75f}, {"loss/g", 1.5f}, {"eval/fid", 12.5f}, {"metrics/even", 0.25f}}));
+  EXPECT_EQ(others, (std::vector<std::string>{"samples", "config"}));
+}
+
+TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
+  const std::vector<std::string> columns = {"step", "d_loss"};
+  {
+    TensorBoardSink first(dir_.string(), {});
+    first.open(columns, 0);
+    for (int64_t step = 10; step <= 50; step += 10) {
+      MetricsRow row;
+      row.step = step;
+      row.values = {{"step", static_cast<double>(step)}, {"d_loss", 1.0}};
+      first.write(row);
+      first.flush();
+    }
+  }
+  const auto before = event_files();
+  ASSERT_EQ(before.size(), 1u);
+  const double old_wall_time = read_event_file(before[0]).at(0).wall_time;
+
+  TensorBoardSink second(dir_.string(), {});
+  second.open(columns, 30);
+  second.flush();
+  const auto files = event_files();
+  ASSERT_EQ(files.size(), 2u) << "a temporary was left behind?";
+  ASSERT_EQ(files[0], before[0]);  // the new file's name sorts after the old one's
+
+  const auto old_events = read_event_file(files[0]);
+  EXPECT_EQ(steps_of(old_events), (std::vector<int64_t>{0, 10, 20, 30}));
+  EXPECT_EQ(old_events[0].file_version, "brain.Event:2");
+  EXPECT_EQ(old_events[0].wall_time, old_wall_time);  // kept, not rewritten
+
+  const auto new_events = read_event_file(files[1]);
+  ASSERT_EQ(new_events.size(), 2u);
+  EXPECT_EQ(new_events[0].file_version, "brain.Event:2");
+  EXPECT_TRUE(new_events[1].session_start);
+  EXPECT_EQ(new_events[1].step, 31);
+
+  // A second resume earlier still trims both files; a corrupt file is left as it is.
+  write_bytes(path("events.out.tfevents.0.corrupt"), "not an event file at all");
+  TensorBoardSink third(dir_.string(), {});
+  third.open(columns, 15);
+  EXPECT_EQ(steps_of(read_event_file(files[0])), (std::vector<int64_t>{0, 10}));
+  EXPECT_EQ(steps_of(read_event_file(files[1])), (std::vector<int64_t>{0}));
+  EXPECT_EQ(read_bytes(path("events.out.tfevents.0.corrupt")), "not an event file at all");
+}
+
+TEST_F(TensorBoardTest, ResumeRemovesATemporaryLeftByACrash) {
+  // TensorBoard reads any file named *tfevents*: a leftover would replay trimmed steps.
+  write_bytes(path("events.out.tfevents.1.host.2.0.tmp"), "partial");
+  TensorBoardSink sink(dir_.string(), {});
+  sink.open({"step"}, 5);
+  for (const auto& f : event_files()) EXPECT_NE(fs::path(f).extension(), ".tmp") << f;
+}
+
+TEST(TensorBoardTagTest, GroupsKnownColumns) {
+  EXPECT_EQ(tensorboard_tag("d_loss", false), "loss/d");
+  EXPECT_EQ(tensorboard_tag("g_loss", false), "loss/g");
+  EXPECT_EQ(tensorboard_tag("d_real", false), "D/real");
+  EXPECT_EQ(tensorboard_tag("d_fake", false), "D/fake");
+  EXPECT_EQ(tensorboard_tag("steps_per_s", false), "speed/steps_per_s");
+  EXPECT_EQ(tensorboard_tag("images_per_s", false), "speed/images_per_s");
+  EXPECT_EQ(tensorboard_tag("elapsed_s", false), "time/elapsed_s");
+  EXPECT_EQ(tensorboard_tag("epoch", false), "progress/epoch");
+  EXPECT_EQ(tensorboard_tag("fid", true), "eval/fid");
+  EXPECT_EQ(tensorboard_tag("even", false), "metrics/even");
+  EXPECT_EQ(tensorboard_tag("step", false), "");
+}
+
+}  // namespace
+}  // namespace gantrain
