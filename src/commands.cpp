@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <set>
 
 #include "gantrain/build_info.h"
@@ -193,15 +194,19 @@ TrainResult train(const TrainRequest& request) {
         eval_columns.insert(name);
       }
   columns.insert(columns.end(), {"steps_per_s", "images_per_s", "elapsed_s"});
+  // Whether or not this session writes TensorBoard files, older ones must not show steps it redoes.
+  trim_event_files(run.root, std::max<int64_t>(resumed_step, 0));
   std::vector<std::unique_ptr<MetricsSink>> sinks;
   sinks.push_back(std::make_unique<MetricsCsv>(run.metrics_path()));
   sinks.push_back(std::make_unique<ConsoleSink>(total_steps, per_epoch > 0));
   if (config.log.tensorboard)
     sinks.push_back(std::make_unique<TensorBoardSink>(run.root, eval_columns));
-  const int64_t start_step = std::max<int64_t>(resumed_step, 0);
+  // A resumed session's config goes at its first step: a second resume from the same
+  // checkpoint trims it away with the rest of the session instead of doubling it.
+  const int64_t config_step = resumed_step < 0 ? 0 : resumed_step + 1;
   for (auto& sink : sinks) {
-    sink->open(columns, start_step);
-    sink->write_text(start_step, "config", markdown_code(to_yaml(config)));
+    sink->open(columns, std::max<int64_t>(resumed_step, 0));
+    sink->write_text(config_step, "config", markdown_code(to_yaml(config)));
     sink->flush();
   }
 
@@ -254,7 +259,13 @@ TrainResult train(const TrainRequest& request) {
     last_log_step = p.step;
     last_log_time = elapsed();
   };
-  hooks.on_sample = [&] {
+  // Writing samples and checkpoints is not training: its time moves the speed interval's start.
+  auto untimed = [&](const std::function<void()>& work) {
+    const double start_s = elapsed();
+    work();
+    last_log_time += elapsed() - start_s;
+  };
+  auto write_samples = [&] {
     const std::string bytes = task->encode_samples(generate(trainer.generator(), grid_noise),
                                                    config.log.grid_nrow, config.log.grid_scale);
     write_file_atomic(run.sample_path(trainer.step(), task->sample_extension()), bytes);
@@ -266,7 +277,7 @@ TrainResult train(const TrainRequest& request) {
       sink->flush();
     }
   };
-  hooks.on_checkpoint = [&] {
+  auto write_checkpoint = [&] {
     torch::serialize::OutputArchive archive, data_state;
     archive.write("format", c10::IValue(kCheckpointFormat));
     archive.write("config", c10::IValue(to_yaml(config)));
@@ -278,24 +289,25 @@ TrainResult train(const TrainRequest& request) {
     archive.write("grid_noise", grid_noise);
     save_checkpoint(archive, run, trainer.step(), config.log.keep_checkpoints);
   };
+  hooks.on_sample = [&] { untimed(write_samples); };
+  hooks.on_checkpoint = [&] { untimed(write_checkpoint); };
 
   spdlog::info("{} on {}: {} steps, batch {}, run directory {}", config.task, device.str(),
                total_steps, config.train.batch_size, run.root);
   trainer.fit(*data, total_steps, hooks);
 
   TrainResult result{run.root, trainer.step(), trainer.step() < total_steps};
+  if (!result.stopped) {
+    std::string summary;
+    if (!task->metric_names().empty())
+      for (const auto& m : task->metrics(generate(trainer.generator(), eval_noise)))
+        if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
+    spdlog::info("done: {} steps in {:.3f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
+                 summary.empty() ? "" : "; over " + std::to_string(config.eval.samples) +
+                                            " samples: ",
+                 summary, run.latest_checkpoint());
+  }
   if (config.log.report) write_report_logged(run.root, run.report_path());
-  if (result.stopped) return result;
-  std::string summary;
-  std::vector<Metric> final_metrics;
-  if (!task->metric_names().empty())
-    final_metrics = task->metrics(generate(trainer.generator(), eval_noise));
-  for (const auto& m : final_metrics)
-    if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
-  spdlog::info("done: {} steps in {:.3f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
-               summary.empty() ? "" : "; over " + std::to_string(config.eval.samples) +
-                                          " samples: ",
-               summary, run.latest_checkpoint());
   return result;
 }
 

@@ -255,7 +255,7 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(int_key("log.grid_nrow", "images per sample-grid row", &C::log,
                         &LogConfig::grid_nrow, 1, 10000));
     t.push_back(int_key("log.grid_scale", "pixels per sample pixel in grids (nearest neighbour)",
-                        &C::log, &LogConfig::grid_scale, 1, 16));
+                        &C::log, &LogConfig::grid_scale, 1, kMaxGridScale));
     t.push_back(bool_key("log.tensorboard", "write TensorBoard event files into the run directory",
                          &C::log, &LogConfig::tensorboard));
     t.push_back(bool_key("log.report", "write report.html (gantrain report) when training ends",

@@ -41,6 +41,9 @@ struct TrainConfig {
   std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
 };
 
+/// Largest log.grid_scale, and of `gantrain sample --scale`: pixels per sample pixel.
+constexpr int64_t kMaxGridScale = 16;
+
 /// Output: where and how often.
 struct LogConfig {
   std::string out;                 ///< run directory; empty = runs/<task>-<timestamp>

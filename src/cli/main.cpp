@@ -263,9 +263,10 @@ int run_sample(int argc, char** argv) {
   if (args.count("out")) request.out = args["out"].as<std::string>();
   if (request.n < 1 || request.nrow < 1)
     throw gantrain::ConfigError("gantrain sample: --n and --nrow must be >= 1");
-  if (request.scale < 1 || request.scale > 16)
+  if (request.scale < 1 || request.scale > gantrain::kMaxGridScale)
     throw gantrain::ConfigError("gantrain sample: --scale " + std::to_string(request.scale) +
-                                ": expected an integer in [1, 16]");
+                                ": expected an integer in [1, " +
+                                std::to_string(gantrain::kMaxGridScale) + "]");
   std::string text = gantrain::sample(request);
   if (!text.empty()) std::cout << text << "\n";
   if (!request.out.empty()) spdlog::info("wrote {} samples to {}", request.n, request.out);
@@ -308,7 +309,7 @@ int run_report(int argc, char** argv) {
   cxxopts::Options options("gantrain report",
                            "Write one self-contained HTML page showing a run: config, curves, "
                            "eval metrics, sample grids, facts.\n");
-  options.custom_help("RUN_DIR [--out FILE]");
+  options.custom_help("[--out FILE]").positional_help("RUN_DIR");
   // clang-format off
   options.add_options()
     ("run_dir", "the run directory", cxxopts::value<std::string>())

@@ -2,8 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <limits>
 
@@ -12,30 +10,6 @@
 #include "io/json_text.h"
 
 namespace gantrain {
-
-std::string json_quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";  // JSON has no NaN or Inf
-  char text[32];
-  std::snprintf(text, sizeof text, "%.10g", v);
-  return text;
-}
 
 void write_eval_json(const std::string& path, const EvalRecord& record) {
   std::string json = "{\n  \"checkpoint\": " + json_quoted(record.checkpoint) +

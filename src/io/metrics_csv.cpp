@@ -38,12 +38,17 @@ bool parse_field(const std::string& field, std::optional<double>& value) {
   return true;
 }
 
+// The first column, the step, as an integer: 7 significant digits would round 12345678.
 std::string format_row(const std::vector<std::optional<double>>& values) {
   std::ostringstream row;
   row.precision(7);
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) row << ',';
-    if (values[i]) row << *values[i];
+    if (!values[i]) continue;
+    if (i == 0)
+      row << static_cast<int64_t>(*values[i]);
+    else
+      row << *values[i];
   }
   return row.str();
 }
@@ -106,8 +111,13 @@ void MetricsCsv::open(const std::vector<std::string>& columns, int64_t resume_st
   std::ifstream existing(path_);
   if (resume_step > 0 && existing) {
     existing.close();
-    // Rows are derived data: a damaged one must not stand between the user and a resume.
-    MetricsTable old = read_metrics_csv(path_);
+    // Rows are derived data: damage must not stand between the user and a resume.
+    MetricsTable old;
+    try {
+      old = read_metrics_csv(path_);
+    } catch (const Error& e) {
+      spdlog::warn("{}; starting the file over", e.what());
+    }
     for (const auto& warning : old.warnings) spdlog::warn("{}", warning);
     std::vector<int> from;  // for each new column, its index in the old table (-1: none)
     for (const auto& c : columns) from.push_back(old.index(c));

@@ -51,6 +51,21 @@ Image make_grid(const float* images, int64_t n, int64_t channels, int64_t h, int
   return grid;
 }
 
+std::optional<PngHeader> read_png_header(const std::string& bytes) {
+  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+  if (bytes.size() < 26 || bytes.compare(0, 8, kSignature, 8) != 0 ||
+      bytes.compare(12, 4, "IHDR") != 0)
+    return std::nullopt;
+  auto be32 = [&](size_t at) {
+    int64_t v = 0;
+    for (size_t k = 0; k < 4; ++k) v = v << 8 | static_cast<uint8_t>(bytes[at + k]);
+    return v;
+  };
+  PngHeader header{be32(16), be32(20), static_cast<uint8_t>(bytes[25])};
+  if (header.width == 0 || header.height == 0) return std::nullopt;
+  return header;
+}
+
 Image upscale(const Image& image, int64_t scale) {
   if (scale < 1) throw Error("upscale: scale = " + std::to_string(scale) + ", expected >= 1");
   if (scale == 1) return image;

@@ -17,6 +17,7 @@
 
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
+#include "gantrain/io/png.h"
 
 namespace gantrain {
 namespace {
@@ -259,7 +260,7 @@ Event parse_event(std::string_view bytes) {
 }
 
 // Summary.Image.colorspace from the PNG IHDR colour type: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
-int64_t png_colorspace(unsigned char color_type) {
+int64_t png_colorspace(int color_type) {
   switch (color_type) {
     case 0: return 1;
     case 4: return 2;
@@ -365,21 +366,15 @@ void EventFileWriter::scalar(int64_t step, const std::string& tag, float value) 
 }
 
 void EventFileWriter::image(int64_t step, const std::string& tag, const std::string& png) {
-  // IHDR is the first chunk: width and height big-endian at bytes 16..23, colour type at 25.
-  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
-  if (png.size() < 26 || png.compare(0, 8, kSignature, 8) != 0 || png.compare(12, 4, "IHDR") != 0) {
+  const std::optional<PngHeader> header = read_png_header(png);
+  if (!header) {
     spdlog::warn("{}: image '{}' at step {} is not a PNG; not written", path_, tag, step);
     return;
   }
-  const auto be32 = [&](size_t at) {
-    int64_t v = 0;
-    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(png[at + i]);
-    return v;
-  };
   std::string image;
-  put_int(image, 1, be32(20));
-  put_int(image, 2, be32(16));
-  put_int(image, 3, png_colorspace(static_cast<unsigned char>(png[25])));
+  put_int(image, 1, header->height);
+  put_int(image, 2, header->width);
+  put_int(image, 3, png_colorspace(header->color_type));
   put_bytes(image, 4, png);
   std::string v;
   put_bytes(v, 1, tag);
@@ -435,28 +430,29 @@ void EventFileWriter::write_record(const std::string& event_bytes) {
 TensorBoardSink::TensorBoardSink(std::string directory, std::set<std::string> eval_columns)
     : directory_(std::move(directory)), eval_columns_(std::move(eval_columns)) {}
 
+void trim_event_files(const std::string& directory, int64_t step) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;  // one odd entry must not end the scan
+    if (name.rfind("events.out.tfevents.", 0) == 0 && it->is_regular_file(type_ec))
+      files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& file : files) {
+    if (step > 0) {
+      trim_event_file(file, step);
+    } else if (fs::remove(file, ec)) {
+      spdlog::info("{}: removed (an earlier start of this run, before any checkpoint)", file);
+    }
+  }
+}
+
 void TensorBoardSink::open(const std::vector<std::string>& columns, int64_t resume_step) {
   (void)columns;  // every value of a row becomes a scalar; the tag says what it is
   std::error_code ec;
   fs::create_directories(directory_, ec);  // on failure the writer reports it, once
-  if (resume_step > 0) {
-    std::vector<std::string> files;
-    for (fs::directory_iterator it(directory_, ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      std::error_code type_ec;  // one odd entry must not end the scan
-      if (name.rfind("events.out.tfevents.", 0) == 0 && it->is_regular_file(type_ec))
-        files.push_back(it->path().string());
-    }
-    std::sort(files.begin(), files.end());
-    for (const std::string& file : files) {
-      // TensorBoard reads every file named *tfevents*: a temporary left by a crash would
-      // replay what was trimmed.
-      if (file.size() > 4 && file.compare(file.size() - 4, 4, ".tmp") == 0)
-        fs::remove(file, ec);
-      else
-        trim_event_file(file, resume_step);
-    }
-  }
   const std::string prefix = (fs::path(directory_) / "events.out.tfevents.").string() +
                              std::to_string(std::time(nullptr)) + "." + hostname() + "." +
                              std::to_string(::getpid()) + ".";

@@ -34,11 +34,14 @@ inline std::string escape_html(const std::string& text) {
   return out;
 }
 
-/// printf into a std::string (short texts: numbers, coordinates).
+/// printf into a std::string, however long the result.
 template <typename... Args>
 std::string format(const char* pattern, Args... args) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, args...);
+  const int size = std::snprintf(nullptr, 0, pattern, args...);
+  if (size <= 0) return "";
+  std::string text(static_cast<size_t>(size) + 1, '\0');
+  std::snprintf(text.data(), text.size(), pattern, args...);
+  text.pop_back();
   return text;
 }
 

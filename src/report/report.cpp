@@ -15,8 +15,10 @@
 
 #include "gantrain/config.h"
 #include "gantrain/error.h"
+#include "gantrain/io/console_sink.h"
 #include "gantrain/io/eval_json.h"
 #include "gantrain/io/metrics_csv.h"
+#include "gantrain/io/png.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/io/run_info.h"
 #include "gantrain/report/svg_plot.h"
@@ -138,21 +140,6 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-// Width and height from the IHDR chunk, which the PNG format puts first.
-bool png_size(const std::string& png, uint32_t& width, uint32_t& height) {
-  if (png.size() < 24 || png.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 ||
-      png.compare(12, 4, "IHDR") != 0)
-    return false;
-  auto be32 = [&](size_t at) {
-    uint32_t v = 0;
-    for (size_t k = 0; k < 4; ++k) v = v << 8 | static_cast<uint8_t>(png[at + k]);
-    return v;
-  };
-  width = be32(16);
-  height = be32(20);
-  return width > 0 && height > 0;
-}
-
 // samples/step_N.<extension>, oldest first.
 std::vector<Sample> list_samples(const std::string& dir, const std::string& extension) {
   std::vector<Sample> out;
@@ -232,15 +219,11 @@ double wall_seconds(const MetricsTable& table) {
   return std::isfinite(previous) ? total + previous : kNaN;
 }
 
-std::string format_duration(double seconds) {
+// Tenths of a second for a short run (even-bits), else as the progress line's ETA reads.
+std::string wall_time_text(double seconds) {
   if (!std::isfinite(seconds)) return "unknown";
   if (seconds < 60) return format("%.1f s", seconds);
-  const auto s = static_cast<int64_t>(std::llround(seconds));
-  if (s < 3600)
-    return format("%lld min %02lld s", static_cast<long long>(s / 60),
-                  static_cast<long long>(s % 60));
-  return format("%lld h %02lld min", static_cast<long long>(s / 3600),
-                static_cast<long long>(s % 3600 / 60));
+  return format_duration(seconds);
 }
 
 double column_mean(const MetricsTable& table, const std::string& column) {
@@ -334,7 +317,7 @@ std::string facts_section(const Run& run) {
     if (last_step) steps = format_value(*last_step);
     if (const auto e = last_value(t, "epoch")) epoch = format_value(*e);
     const double seconds = wall_seconds(t);
-    wall = format_duration(seconds);
+    wall = wall_time_text(seconds);
     double per_step = column_mean(t, "steps_per_s");
     // Older runs have no speed columns: the average over the whole run instead.
     if (!std::isfinite(per_step) && last_step && seconds > 0) per_step = *last_step / seconds;
@@ -465,20 +448,20 @@ std::string grids_section(const Run& run) {
   for (size_t i : shown) {
     const Sample& g = run.grids[i];
     std::string png;
-    uint32_t w = 0, h = 0;
     try {
       png = read_file(g.path);
     } catch (const Error&) {
       // Unreadable: left out below like any other file that is not a PNG.
     }
-    if (!png_size(png, w, h)) {
+    const std::optional<PngHeader> header = read_png_header(png);
+    if (!header) {
       skipped.push_back(fs::path(g.path).filename().string());
       continue;
     }
     // Whole-number scaling keeps every pixel square: 2x for a 242 px MNIST grid.
-    const uint32_t scale = std::clamp<uint32_t>(520 / w, 1, 3);
-    s += format("<figure><img class=\"grid\" width=\"%u\" height=\"%u\"", w * scale, h * scale) +
-         " alt=\"samples at step " + std::to_string(g.step) + "\" src=\"data:image/png;base64," +
+    const int64_t scale = std::clamp<int64_t>(520 / header->width, 1, 3);
+    s += "<figure><img class=\"grid\" width=\"" + std::to_string(header->width * scale) +
+         "\" height=\"" + std::to_string(header->height * scale) + "\"" + " alt=\"samples at step " + std::to_string(g.step) + "\" src=\"data:image/png;base64," +
          base64(png) + "\"><figcaption>step " + std::to_string(g.step) + "</figcaption></figure>\n";
   }
   s += "</div>\n";

@@ -73,6 +73,8 @@ std::string tick_label(double v, const Axis& a) {
   const double reach = std::max(std::fabs(a.lo), std::fabs(a.hi));
   if (reach >= 1e6 && std::fmod(a.step, 1e5) == 0) return v == 0 ? "0" : format("%gM", v / 1e6);
   if (reach >= 1e4 && std::fmod(a.step, 100) == 0) return v == 0 ? "0" : format("%gk", v / 1e3);
+  // Beyond a billion (a diverged loss), or below a millionth, plain digits stop helping.
+  if (reach >= 1e9 || a.step < 1e-6) return format("%.3g", v);
   const int decimals = a.step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(a.step) - kFuzz));
   return format("%.*f", decimals, v);
 }

@@ -4,9 +4,9 @@
 usage: check_tensorboard.py RUN_DIR [--expect-image] [--expect-no-duplicates]
 
 Needs the `tensorboard` package (pip install tensorboard); no TensorFlow. Asserts that the
-training scalars exist with strictly increasing steps, that loss/d has exactly the steps of
-RUN_DIR/metrics.csv and that the scalars equal its columns, that the resolved config is there as
-text, and with --expect-image that a "samples" PNG is. --expect-no-duplicates reads the files
+training scalars exist with strictly increasing steps, that every column of RUN_DIR/metrics.csv
+is a scalar with exactly its steps and values, that the resolved config is there as text, and
+with --expect-image that a "samples" PNG is. --expect-no-duplicates reads the files
 without TensorBoard's purging of orphaned steps, so steps a resume should have trimmed show up as
 duplicates. Prints one summary line; exits 1 with a message on the first failure.
 """
@@ -16,14 +16,20 @@ import math
 import os
 import sys
 
-# The metrics.csv column behind each scalar tag checked (see tensorboard_tag in tensorboard.cpp).
-SCALARS = {
-    "loss/d": "d_loss",
-    "loss/g": "g_loss",
-    "D/real": "d_real",
-    "D/fake": "d_fake",
-    "speed/images_per_s": "images_per_s",
+# The scalar tag of each metrics.csv column (tensorboard_tag in src/io/tensorboard.cpp); other
+# columns are eval/<name> or metrics/<name>.
+TAGS = {
+    "d_loss": "loss/d",
+    "g_loss": "loss/g",
+    "d_real": "D/real",
+    "d_fake": "D/fake",
+    "steps_per_s": "speed/steps_per_s",
+    "images_per_s": "speed/images_per_s",
+    "elapsed_s": "time/elapsed_s",
+    "epoch": "progress/epoch",
 }
+# Every run has these.
+REQUIRED = ["loss/d", "loss/g", "D/real", "D/fake", "speed/images_per_s"]
 
 
 class CheckError(Exception):
@@ -76,24 +82,42 @@ def check(run_dir, expect_image, expect_no_duplicates):
     ea.Reload()
     tags = ea.Tags()
 
-    csv_table = read_csv(os.path.join(run_dir, "metrics.csv"))
-    for tag, column in SCALARS.items():
+    for tag in REQUIRED:
         if tag not in tags["scalars"]:
             raise CheckError(f"{directory}: no scalar {tag}; scalars: {sorted(tags['scalars'])}")
-        events = ea.Scalars(tag)
-        steps = [e.step for e in events]
+    for tag in tags["scalars"]:
+        steps = [e.step for e in ea.Scalars(tag)]
         for a, b in zip(steps, steps[1:]):
             if b <= a:
                 what = "duplicate" if a == b else "decreasing"
                 raise CheckError(f"{directory}: scalar {tag}: {what} step {b} after {a}")
-        expected = csv_table.get(column, {})
-        if tag == "loss/d" and set(steps) != set(expected):
-            raise CheckError(f"{directory}: loss/d steps {sorted(set(steps) ^ set(expected))} are in "
-                             f"only one of the event files and metrics.csv")
-        for e in events:
-            if e.step in expected and not same(e.value, expected[e.step]):
-                raise CheckError(f"{directory}: scalar {tag} at step {e.step} is {e.value}, "
-                                 f"metrics.csv {column} says {expected[e.step]}")
+
+    # Every metrics.csv column is a scalar with the same steps and values.
+    csv_table = read_csv(os.path.join(run_dir, "metrics.csv"))
+    for column, expected in csv_table.items():
+        candidates = [TAGS[column]] if column in TAGS else ["eval/" + column, "metrics/" + column]
+        tag = next((t for t in candidates if t in tags["scalars"]), None)
+        if tag is None:
+            raise CheckError(f"{directory}: metrics.csv column {column} has no scalar "
+                             f"({' or '.join(candidates)})")
+        events = {e.step: e.value for e in ea.Scalars(tag)}
+        if set(events) != set(expected):
+            raise CheckError(f"{directory}: scalar {tag}: steps "
+                             f"{sorted(set(events) ^ set(expected))} are in only one of the event "
+                             f"files and metrics.csv column {column}")
+        for step, value in expected.items():
+            if not same(events[step], value):
+                raise CheckError(f"{directory}: scalar {tag} at step {step} is {events[step]}, "
+                                 f"metrics.csv {column} says {value}")
+
+    if expect_no_duplicates:
+        # Every tag of every kind, texts and images included: one event per step.
+        for kind, events_of in (("scalars", ea.Scalars), ("images", ea.Images),
+                                ("tensors", ea.Tensors)):
+            for tag in tags[kind]:
+                steps = [e.step for e in events_of(tag)]
+                if len(set(steps)) != len(steps):
+                    raise CheckError(f"{directory}: {kind} {tag}: a step appears twice: {steps}")
 
     if expect_image:
         if "samples" not in tags["images"]:

@@ -27,5 +27,5 @@ page empty_metrics "no complete rows yet"
 mkdir -p "$work/config_only/samples" && cp "$fixture/config.yaml" "$work/config_only/"
 page config_only "No metrics.csv"
 cp -r "$fixture" "$work/bad_eval" && echo '{"step": [' > "$work/bad_eval/eval.json"
-page bad_eval "eval.json"
+page bad_eval "not an eval.json file"
 exit $status

@@ -199,8 +199,11 @@ TEST_F(ReportTest, SyntheticMnistRunHasPlotsImagesFactsAndEvalTable) {
   EXPECT_TRUE(contains(page, ">step 400<"));
   // Facts: run.json, the last step, wall time summed over the resumed segments (20 + 15 s),
   // speeds from steps / wall time (no speed columns) and the batch size.
-  for (const char* text : {">cuda:0<", ">LibTorch 2.11.0<", ">0.1.0<", ">step 200<", ">400<",
-                           ">35.0 s<", ">11.43<", ">731<"})
+  for (const char* text :
+       {"<td>device</td><td>cuda:0</td>", "<td>LibTorch</td><td>LibTorch 2.11.0</td>",
+        "<td>gantrain</td><td>0.1.0</td>", "<td>steps done</td><td>400</td>",
+        "<td>resumed from</td><td>step 200</td>", "<td>wall time</td><td>35.0 s</td>",
+        "<td>steps/s</td><td>11.43</td>", "<td>images/s</td><td>731</td>"})
     EXPECT_TRUE(contains(page, text)) << text;
   // The eval table comes from eval.json; the config is shown escaped.
   EXPECT_TRUE(contains(page, "checkpoints/step_000400.pt"));

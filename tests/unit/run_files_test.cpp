@@ -83,6 +83,19 @@ TEST_F(RunFilesTest, MetricsCsvDropsATornLastRowAndDamagedRows) {
   EXPECT_EQ(read_text(csv_path), "step,loss\n10,0.5\n20,0.5\n");
 }
 
+TEST_F(RunFilesTest, MetricsCsvWritesLargeStepsWholeAndStartsOverADamagedHeader) {
+  const std::string csv_path = path("metrics.csv");
+  {
+    MetricsCsv csv(csv_path);
+    csv.open({"step", "loss"}, 0);
+    csv.write(row(123456789, {{"loss", 0.5}}));
+  }
+  EXPECT_EQ(read_text(csv_path), "step,loss\n123456789,0.5\n");
+  std::ofstream(csv_path, std::ios::trunc) << "\x01garbage\n10,0.5\n";
+  MetricsCsv(csv_path).open({"step", "loss"}, 20);
+  EXPECT_EQ(read_text(csv_path), "step,loss\n");
+}
+
 TEST_F(RunFilesTest, MetricsCsvReadsEmptyFieldsAndNan) {
   const std::string csv_path = path("metrics.csv");
   std::ofstream(csv_path) << "step,loss,fid\n10,nan,\n20,0.5,12.5\n";

@@ -279,6 +279,7 @@ TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
   ASSERT_EQ(before.size(), 1u);
   const double old_wall_time = read_event_file(before[0]).at(0).wall_time;
 
+  trim_event_files(dir_.string(), 30);
   TensorBoardSink second(dir_.string(), {});
   second.open(columns, 30);
   second.flush();
@@ -299,19 +300,23 @@ TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
 
   // A second resume earlier still trims both files; a corrupt file is left as it is.
   write_bytes(path("events.out.tfevents.0.corrupt"), "not an event file at all");
-  TensorBoardSink third(dir_.string(), {});
-  third.open(columns, 15);
+  trim_event_files(dir_.string(), 15);
   EXPECT_EQ(steps_of(read_event_file(files[0])), (std::vector<int64_t>{0, 10}));
   EXPECT_EQ(steps_of(read_event_file(files[1])), (std::vector<int64_t>{0}));
   EXPECT_EQ(read_bytes(path("events.out.tfevents.0.corrupt")), "not an event file at all");
 }
 
-TEST_F(TensorBoardTest, ResumeRemovesATemporaryLeftByACrash) {
-  // TensorBoard reads any file named *tfevents*: a leftover would replay trimmed steps.
-  write_bytes(path("events.out.tfevents.1.host.2.0.tmp"), "partial");
-  TensorBoardSink sink(dir_.string(), {});
-  sink.open({"step"}, 5);
-  for (const auto& f : event_files()) EXPECT_NE(fs::path(f).extension(), ".tmp") << f;
+TEST_F(TensorBoardTest, AFreshStartRemovesTheEventFilesOfAnEarlierOne) {
+  // A run killed before its first checkpoint starts over in its directory: its old events
+  // would otherwise sit beside the new run's in TensorBoard.
+  {
+    TensorBoardSink first(dir_.string(), {});
+    first.open({"step"}, 0);
+  }
+  ASSERT_EQ(event_files().size(), 1u);
+  write_bytes(path("notes.txt"), "mine");
+  trim_event_files(dir_.string(), 0);
+  EXPECT_EQ(event_files(), std::vector<std::string>{path("notes.txt")});  // other files stay
 }
 
 TEST(TensorBoardTagTest, GroupsKnownColumns) {

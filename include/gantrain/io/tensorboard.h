@@ -55,6 +55,7 @@ class EventFileWriter {
   EventFileWriter(const EventFileWriter&) = delete;
   EventFileWriter& operator=(const EventFileWriter&) = delete;
 
+  /// A scalar (simple_value).
   void scalar(int64_t step, const std::string& tag, float value);
   /// A PNG image; its width and height are read from the PNG header.
   void image(int64_t step, const std::string& tag, const std::string& png);
@@ -62,8 +63,9 @@ class EventFileWriter {
   void text(int64_t step, const std::string& tag, const std::string& markdown);
   /// A SessionLog START at `step`: a live TensorBoard drops what it holds at steps >= step.
   void session_start(int64_t step);
-  /// An Event's serialized bytes, as read_event_file returns them (for trimming a file).
+  /// An Event's serialized bytes written as they are (Event::record; the tests' hand-made events).
   void raw_record(const std::string& event_bytes);
+  /// fflush; a failure here (a full disk often shows only now) stops the writer like any other.
   void flush();
   /// False once a write has failed.
   bool ok() const { return file_ != nullptr && !failed_; }
@@ -83,9 +85,8 @@ class TensorBoardSink : public MetricsSink {
  public:
   /// `eval_columns` are tagged eval/<name>.
   TensorBoardSink(std::string directory, std::set<std::string> eval_columns);
-  /// On a resume, first rewrites the directory's existing event files without the events
-  /// after `resume_step` (a file it cannot read is left as is, with a warning), then starts the
-  /// new file with a SessionLog START at resume_step + 1. Never throws.
+  /// Starts this session's file; on a resume (resume_step > 0) with a SessionLog START at
+  /// resume_step + 1. Older files are trim_event_files' concern.
   void open(const std::vector<std::string>& columns, int64_t resume_step) override;
   void write(const MetricsRow& row) override;
   void write_image(int64_t step, const std::string& tag, const std::string& png) override;
@@ -97,6 +98,12 @@ class TensorBoardSink : public MetricsSink {
   std::set<std::string> eval_columns_;
   std::optional<EventFileWriter> writer_;
 };
+
+/// Makes the event files in `directory` agree with a session that continues from `step`: each
+/// file holding events after `step` is rewritten atomically without them; for a fresh run
+/// (step 0: an earlier start that never reached a checkpoint) the files are removed. A file
+/// that cannot be read is left as it is, with a warning. Never throws.
+void trim_event_files(const std::string& directory, int64_t step);
 
 /// The scalar tag of a metrics.csv column: d_loss -> loss/d, d_real -> D/real,
 /// images_per_s -> speed/images_per_s, an eval column -> eval/<name>, others -> metrics/<name>;
