@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "gantrain/error.h"
 
@@ -58,6 +59,14 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(bytes.data(), bytes.size()); });
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading: " + errno_text());
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path + ": cannot read: " + errno_text());
+  return bytes;
 }
 
 }  // namespace gantrain

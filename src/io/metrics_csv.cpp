@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <iterator>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -62,9 +61,7 @@ int MetricsTable::index(const std::string& column) const {
 }
 
 MetricsTable read_metrics_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_file(path);
   MetricsTable table;
   const size_t header_end = text.find('\n');
   if (text.empty() || header_end == std::string::npos) {

@@ -68,15 +68,27 @@ bool holds_run(const std::string& root) {
 }
 
 std::vector<std::string> step_checkpoints(const RunDir& run) {
-  std::vector<std::string> steps;
+  std::vector<std::string> paths;
+  for (const StepFile& file : step_files(run.checkpoints_dir(), "pt")) paths.push_back(file.path);
+  return paths;
+}
+
+std::vector<StepFile> step_files(const std::string& directory, const std::string& extension) {
+  std::vector<StepFile> out;
+  const std::string suffix = "." + extension;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(run.checkpoints_dir(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt")
-      steps.push_back(entry.path().string());
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= 5 + suffix.size() || name.compare(0, 5, "step_") != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string digits = name.substr(5, name.size() - 5 - suffix.size());
+    if (digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    out.push_back({std::stoll(digits), it->path().string()});
   }
-  std::sort(steps.begin(), steps.end());  // zero-padded names sort by step
-  return steps;
+  std::sort(out.begin(), out.end(),
+            [](const StepFile& a, const StepFile& b) { return a.step < b.step; });
+  return out;
 }
 
 std::string resolve_checkpoint(const std::string& path_or_run_dir) {

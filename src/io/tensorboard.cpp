@@ -10,8 +10,6 @@
 #include <ctime>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string_view>
 
@@ -310,10 +308,7 @@ uint32_t masked_crc32c(const void* data, size_t size) {
 }
 
 std::vector<Event> read_event_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open event file: " + std::strerror(errno));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": cannot read event file: " + std::strerror(errno));
+  const std::string data = read_file(path);
 
   std::vector<Event> events;
   size_t pos = 0;

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <set>
@@ -15,6 +13,7 @@
 
 #include "gantrain/config.h"
 #include "gantrain/error.h"
+#include "gantrain/io/atomic_file.h"
 #include "gantrain/io/console_sink.h"
 #include "gantrain/io/eval_json.h"
 #include "gantrain/io/metrics_csv.h"
@@ -96,11 +95,6 @@ code{font:12px "DejaVu Sans Mono",Menlo,Consolas,monospace}
 .problems ul{margin:4px 0;padding-left:20px}
 )";
 
-struct Sample {
-  int64_t step;
-  std::string path;
-};
-
 // Everything the page shows, read once; a part that is missing or damaged stays empty and the
 // reason goes to `problems`.
 struct Run {
@@ -109,16 +103,10 @@ struct Run {
   std::optional<MetricsTable> metrics;
   std::optional<RunInfo> info;
   std::optional<EvalRecord> eval;
-  std::vector<Sample> grids, texts;  // samples/step_N.png and samples/step_N.txt, oldest first
+  std::vector<StepFile> grids, texts;  // samples/step_N.png and samples/step_N.txt, oldest first
   bool has_metrics_file = false, has_samples_dir = false;
   std::vector<std::string> problems;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::string base64(const std::string& bytes) {
   static const char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -137,24 +125,6 @@ std::string base64(const std::string& bytes) {
     const uint32_t v = byte(i) << 16 | byte(i + 1) << 8;
     out += {kDigits[v >> 18 & 63], kDigits[v >> 12 & 63], kDigits[v >> 6 & 63], '='};
   }
-  return out;
-}
-
-// samples/step_N.<extension>, oldest first.
-std::vector<Sample> list_samples(const std::string& dir, const std::string& extension) {
-  std::vector<Sample> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string(), suffix = "." + extension;
-    if (name.size() <= 5 + suffix.size() || name.compare(0, 5, "step_") != 0 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    const std::string digits = name.substr(5, name.size() - 5 - suffix.size());
-    if (digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    out.push_back({std::stoll(digits), it->path().string()});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Sample& a, const Sample& b) { return a.step < b.step; });
   return out;
 }
 
@@ -278,8 +248,8 @@ Run load_run(const std::string& root) {
     run.problems.push_back(first_line(e.what()));
   }
   run.has_samples_dir = fs::is_directory(dir.samples_dir(), ec);
-  run.grids = list_samples(dir.samples_dir(), "png");
-  run.texts = list_samples(dir.samples_dir(), "txt");
+  run.grids = step_files(dir.samples_dir(), "png");
+  run.texts = step_files(dir.samples_dir(), "txt");
   if (run.task == "unknown" && !run.texts.empty()) run.task = "even-bits";
   if (run.task == "unknown" && !run.grids.empty()) run.task = "mnist";
   return run;
@@ -446,7 +416,7 @@ std::string grids_section(const Run& run) {
   s += ".</p>\n<div class=\"grids\">\n";
   std::vector<std::string> skipped;
   for (size_t i : shown) {
-    const Sample& g = run.grids[i];
+    const StepFile& g = run.grids[i];
     std::string png;
     try {
       png = read_file(g.path);
@@ -510,7 +480,7 @@ EvenStats even_stats(const std::vector<int64_t>& values) {
 // even-bits: the newest samples as a histogram over 0..127 (the target is uniform over the 64
 // evens), and the same figures for earlier steps in a table.
 std::string histogram_section(const Run& run) {
-  const Sample& newest = run.texts.back();
+  const StepFile& newest = run.texts.back();
   EvenStats st;
   try {
     st = even_stats(integers_in(read_file(newest.path)));

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include "gantrain/io/eval_json.h"
 #include "gantrain/io/run_info.h"
 #include "gantrain/report/svg_plot.h"
+#include "temp_dir.h"
 
 using namespace gantrain;
 namespace fs = std::filesystem;
@@ -77,22 +77,12 @@ std::string tiny_png(int w, int h, int white = 1) {
   return png;
 }
 
-class ReportTest : public ::testing::Test {
+class ReportTest : public testing_support::TempDirTest {
  protected:
-  void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("gantrain_report_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const std::string& text) const {
     fs::create_directories(fs::path(path(name)).parent_path());
     std::ofstream(path(name), std::ios::binary) << text;
   }
-  fs::path dir_;
 };
 
 const char* const kMnistCsv =

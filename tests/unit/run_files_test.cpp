@@ -2,37 +2,21 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "expect_throw.h"
 #include "gantrain/error.h"
 #include "gantrain/io/eval_json.h"
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_info.h"
+#include "temp_dir.h"
 
 using namespace gantrain;
-namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class RunFilesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gantrain_run_files_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+using testing_support::read_text;
+using RunFilesTest = testing_support::TempDirTest;
 
 MetricsRow row(int64_t step, std::map<std::string, double> values) {
   MetricsRow r;

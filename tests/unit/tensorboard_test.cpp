@@ -8,23 +8,20 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "expect_throw.h"
 #include "gantrain/error.h"
+#include "temp_dir.h"
 
 namespace gantrain {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using testing_support::read_text;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -48,19 +45,8 @@ std::vector<int64_t> steps_of(const std::vector<Event>& events) {
   return steps;
 }
 
-class TensorBoardTest : public testing::Test {
+class TensorBoardTest : public testing_support::TempDirTest {
  protected:
-  void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("gantrain_tensorboard_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
   std::vector<std::string> event_files() const {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(dir_)) files.push_back(e.path().string());
@@ -75,8 +61,6 @@ class TensorBoardTest : public testing::Test {
     for (int64_t step : {1, 2, 3}) w.scalar(step, "x", static_cast<float>(step) / 2);
     return p;
   }
-
-  fs::path dir_;
 };
 
 TEST(Crc32cTest, MatchesPublishedVectors) {
@@ -186,7 +170,7 @@ TEST_F(TensorBoardTest, RawRecordsCopyEventsAndUnknownFieldsAreSkipped) {
 
 TEST_F(TensorBoardTest, AFlippedByteIsAnErrorNamingTheFile) {
   const std::string p = three_scalars();
-  const std::string good = read_bytes(p);
+  const std::string good = read_text(p);
   std::string bad = good;
   bad[bad.size() - 10] ^= 0x20;  // inside the last record's data
   write_bytes(p, bad);
@@ -203,7 +187,7 @@ TEST_F(TensorBoardTest, AFlippedByteIsAnErrorNamingTheFile) {
 
 TEST_F(TensorBoardTest, ATornLastRecordIsDropped) {
   const std::string p = three_scalars();
-  const std::string whole = read_bytes(p);
+  const std::string whole = read_text(p);
   ASSERT_EQ(read_event_file(p).size(), 4u);
   for (size_t cut : {1u, 4u, 10u, 20u}) {  // into the trailing CRC, the data, the header
     write_bytes(p, whole.substr(0, whole.size() - cut));
@@ -303,7 +287,7 @@ TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
   trim_event_files(dir_.string(), 15);
   EXPECT_EQ(steps_of(read_event_file(files[0])), (std::vector<int64_t>{0, 10}));
   EXPECT_EQ(steps_of(read_event_file(files[1])), (std::vector<int64_t>{0}));
-  EXPECT_EQ(read_bytes(path("events.out.tfevents.0.corrupt")), "not an event file at all");
+  EXPECT_EQ(read_text(path("events.out.tfevents.0.corrupt")), "not an event file at all");
 }
 
 TEST_F(TensorBoardTest, AFreshStartRemovesTheEventFilesOfAnEarlierOne) {

@@ -1,5 +1,6 @@
 #pragma once
-/// Crash-safe file writes: a reader sees the old file or the new one, never a partial one.
+/// Whole files: crash-safe writes (a reader sees the old file or the new one, never a partial
+/// one), and reads.
 #include <functional>
 #include <ostream>
 #include <string>
@@ -12,5 +13,9 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 
 /// Same, for bytes already in memory.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+
+/// The bytes of `path`; throws gantrain::Error "PATH: cannot open for reading: REASON" (or
+/// "cannot read") if it cannot.
+std::string read_file(const std::string& path);
 
 }  // namespace gantrain

@@ -44,6 +44,15 @@ std::string resolve_checkpoint(const std::string& path_or_run_dir);
 /// The run's checkpoints/step_N.pt files, oldest first (empty when there are none).
 std::vector<std::string> step_checkpoints(const RunDir& run);
 
+/// A file of one training step: samples/step_000500.png.
+struct StepFile {
+  int64_t step = 0;
+  std::string path;
+};
+
+/// The step_N.<extension> files in `directory`, oldest first (empty when there are none).
+std::vector<StepFile> step_files(const std::string& directory, const std::string& extension);
+
 /// Directory for gantrain's caches (the evaluation classifier): $GANTRAIN_CACHE, else
 /// $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain; created if missing; throws Error if not.
 std::string cache_directory();
