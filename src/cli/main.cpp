@@ -68,6 +68,18 @@ void add_log_file(const std::string& path) {
   spdlog::default_logger()->sinks().push_back(file);
 }
 
+// Parses `argv` with `options` and applies --log-level; a stray argument is a usage error that
+// points at `command`'s --help.
+cxxopts::ParseResult parse_arguments(cxxopts::Options& options, const std::string& command,
+                                     int argc, const char* const* argv) {
+  auto args = options.parse(argc, argv);
+  if (!args.unmatched().empty())
+    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() + "' (see " +
+                                command + " --help)");
+  set_log_level(args["log-level"].as<std::string>());
+  return args;
+}
+
 std::string usage_header() {
   std::string text =
       "gantrain " GANTRAIN_VERSION " - train small GANs (Goodfellow et al. 2014) with LibTorch\n\n"
@@ -121,11 +133,7 @@ int run_train(int argc, char** argv) {
     ("h,help", "this help, with every config key and its default")
     ("version", "print the version");
   // clang-format on
-  auto args = options.parse(argc, argv);
-  if (!args.unmatched().empty())
-    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
-                                "' (see gantrain --help)");
-  set_log_level(args["log-level"].as<std::string>());
+  auto args = parse_arguments(options, "gantrain", argc, argv);
   if (args.count("version")) {
     std::cout << "gantrain " GANTRAIN_VERSION " (" << gantrain::build_description() << ")\n";
     return 0;
@@ -225,11 +233,7 @@ std::optional<cxxopts::ParseResult> parse_checkpoint_command(cxxopts::Options& o
     ("h,help", "this help");
   // clang-format on
   ArgvWithLongN long_n(argc, argv);
-  auto args = options.parse(argc, long_n.pointers.data());
-  if (!args.unmatched().empty())
-    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() + "' (see " +
-                                name + " --help)");
-  set_log_level(args["log-level"].as<std::string>());
+  auto args = parse_arguments(options, name, argc, long_n.pointers.data());
   if (args.count("help")) {
     std::cout << options.help();
     return std::nullopt;
@@ -318,11 +322,7 @@ int run_report(int argc, char** argv) {
     ("h,help", "this help");
   // clang-format on
   options.parse_positional({"run_dir"});
-  auto args = options.parse(argc, argv);
-  if (!args.unmatched().empty())
-    throw gantrain::ConfigError("unexpected argument '" + args.unmatched().front() +
-                                "' (see gantrain report --help)");
-  set_log_level(args["log-level"].as<std::string>());
+  auto args = parse_arguments(options, "gantrain report", argc, argv);
   if (args.count("help")) {
     std::cout << options.help({""});
     return 0;

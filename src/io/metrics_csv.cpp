@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -105,9 +106,7 @@ void MetricsCsv::open(const std::vector<std::string>& columns, int64_t resume_st
   for (const auto& c : columns) header += (header.empty() ? "" : ",") + c;
   std::string kept = header + "\n";
   // A fresh run keeps nothing, so whatever was there does not matter.
-  std::ifstream existing(path_);
-  if (resume_step > 0 && existing) {
-    existing.close();
+  if (resume_step > 0 && std::filesystem::exists(path_)) {
     // Rows are derived data: damage must not stand between the user and a resume.
     MetricsTable old;
     try {

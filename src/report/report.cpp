@@ -430,9 +430,11 @@ std::string grids_section(const Run& run) {
     }
     // Whole-number scaling keeps every pixel square: 2x for a 242 px MNIST grid.
     const int64_t scale = std::clamp<int64_t>(520 / header->width, 1, 3);
+    const std::string step = std::to_string(g.step);
     s += "<figure><img class=\"grid\" width=\"" + std::to_string(header->width * scale) +
-         "\" height=\"" + std::to_string(header->height * scale) + "\"" + " alt=\"samples at step " + std::to_string(g.step) + "\" src=\"data:image/png;base64," +
-         base64(png) + "\"><figcaption>step " + std::to_string(g.step) + "</figcaption></figure>\n";
+         "\" height=\"" + std::to_string(header->height * scale) + "\" alt=\"samples at step " +
+         step + "\" src=\"data:image/png;base64," + base64(png) + "\"><figcaption>step " + step +
+         "</figcaption></figure>\n";
   }
   s += "</div>\n";
   if (!skipped.empty()) {

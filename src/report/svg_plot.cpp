@@ -204,17 +204,23 @@ std::vector<std::string> names_of(const std::vector<PlotSeries>& series) {
   return names;
 }
 
-// Range of the finite values of one coordinate over all points; lo > hi when there are none.
-template <typename Get>
-void range_of(const std::vector<std::vector<Point>>& lines, Get get, double& lo, double& hi) {
-  lo = std::numeric_limits<double>::infinity();
-  hi = -lo;
+// The box around the finite points of all lines.
+struct Bounds {
+  double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
+  double y_lo = x_lo, y_hi = -x_lo;  // x_lo > x_hi: no finite point
+};
+
+Bounds bounds_of(const std::vector<std::vector<Point>>& lines) {
+  Bounds b;
   for (const auto& line : lines)
     for (const auto& p : line)
       if (p.finite()) {
-        lo = std::min(lo, get(p));
-        hi = std::max(hi, get(p));
+        b.x_lo = std::min(b.x_lo, p.x);
+        b.x_hi = std::max(b.x_hi, p.x);
+        b.y_lo = std::min(b.y_lo, p.y);
+        b.y_hi = std::max(b.y_hi, p.y);
       }
+  return b;
 }
 
 }  // namespace
@@ -223,11 +229,7 @@ std::string svg_line_plot(const std::vector<PlotSeries>& series, const PlotOptio
                           size_t max_points) {
   std::vector<std::vector<Point>> lines;
   for (const auto& s : series) lines.push_back(downsample(s, max_points));
-  double x_lo, x_hi, y_lo, y_hi;
-  range_of(
-      lines, [](const Point& p) { return p.x; }, x_lo, x_hi);
-  range_of(
-      lines, [](const Point& p) { return p.y; }, y_lo, y_hi);
+  auto [x_lo, x_hi, y_lo, y_hi] = bounds_of(lines);
   const bool empty = x_lo > x_hi;
   if (empty) x_lo = x_hi = y_lo = y_hi = 0;
   // Steps usually start at the first log interval: show the axis from 0.
@@ -274,11 +276,7 @@ std::string svg_bar_plot(const std::vector<PlotSeries>& series, const PlotOption
   std::vector<std::vector<Point>> bars;
   for (const auto& s : series)
     bars.push_back(downsample(s, std::numeric_limits<size_t>::max()));  // all
-  double x_lo, x_hi, y_lo, y_hi;
-  range_of(
-      bars, [](const Point& p) { return p.x; }, x_lo, x_hi);
-  range_of(
-      bars, [](const Point& p) { return p.y; }, y_lo, y_hi);
+  auto [x_lo, x_hi, y_lo, y_hi] = bounds_of(bars);
   const bool empty = x_lo > x_hi;
   if (empty) x_lo = x_hi = y_hi = 0;
   const Axis x = make_axis(options.x_min.value_or(x_lo - bar_width / 2),
