@@ -15,19 +15,7 @@ if [ "$GANTRAIN_BUILD" = build ]; then
   python=/usr/bin/python3
 else
   scripts/setup.sh python3-venv dataset-fashion-mnist
-  venv=deps/venv-torch2
-  if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then
-    # The same torch wheel (from deps/downloads when it fits this Python, else from PyPI) with
-    # the three CUDA libraries scripts/libtorch2.sh adds; the rest of CUDA is the system's.
-    version=$(scripts/libtorch2.sh --version)
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --no-deps --no-index --find-links deps/downloads \
-      nvidia-cusparselt-cu13 nvidia-nvshmem-cu13 nvidia-cufile
-    "$venv/bin/pip" install -q --no-deps --find-links deps/downloads "torch==$version"
-    "$venv/bin/pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy
-  fi
-  python=$venv/bin/python
+  python=$(scripts/torch2_venv.sh)/bin/python
   # The wheel's MKL follows torch's thread count: its default (the cores) is the fast setting,
   # as gantrain's default is in this build.
   set -- --python-threads 0 "$@"

@@ -83,7 +83,7 @@ void load(const std::string& path) {
   if (config.task == "even-bits") {  // MNIST's data source needs the data set itself
     torch::serialize::InputArchive data_state;
     archive.read("data", data_state);
-    auto data = task->make_data(torch::kCPU);
+    auto data = task->make_data(torch::kCPU, {});
     data->load(data_state);
     for (int64_t i = 0; i < config.train.d_steps; ++i) real.push_back(data->next_batch());
   } else {

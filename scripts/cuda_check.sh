@@ -95,9 +95,14 @@ export build=build-cuda
 export bin=$build/gantrain
 export torch_prefix
 torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
+# NCCL's header for c10d's NCCL backend: the toolkit's, else the nvidia-nccl wheel's.
+export nccl_include
+nccl_include=$("$python" -c 'import nvidia.nccl, os; print(os.path.join(nvidia.nccl.__path__[0], "include"))' 2>/dev/null || true)
 build_all() {
+  local nccl=()
+  [ -f "$nccl_include/nccl.h" ] && nccl=(-DNCCL_INCLUDE_DIR="$nccl_include")
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER= \
-    -DCMAKE_PREFIX_PATH="$torch_prefix;$sysroot/usr" -DZLIB_LIBRARY="$libs/libz.so" &&
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$sysroot/usr" -DZLIB_LIBRARY="$libs/libz.so" "${nccl[@]}" &&
     cmake --build "$build" -j"$jobs" || return 1
   ! ldd "$bin" | grep 'not found'
 }
@@ -155,6 +160,14 @@ step sample 120 "$bin" sample --checkpoint "$work/runs/train" --device "$device"
   --out "$out/samples.png"
 step eval 300 "$bin" eval --checkpoint "$work/runs/train" --device "$device" --n "$eval_n"
 grep -vE '^\[' "$work/logs/eval.log" | sed 's/^/  /' | tee -a "$summary"
+
+# 6b. Data-parallel on NCCL (docs/distributed.md): a world of 1 rank on this GPU, launched by
+# --nproc; the gradient all-reduce, replica check and rank-0 writing all run (Gloo when the
+# check is rehearsed on the CPU).
+export backend=nccl
+[ "$device" = cpu ] && backend=gloo
+step nccl 180 "$bin" $mnist --steps 200 --nproc 1 --set train.dist_backend=$backend --out "$work/runs/nccl"
+note "  $(grep -E 'backend|done:|all-reduce' "$work/logs/nccl.log" | sed 's/^\[[0-9:]*\] //' | tr '\n' ' ')"
 
 # 7. gantrain against the Python loop on the same device: training seconds from each program's
 # own clock (gantrain: metrics.csv's elapsed_s at the last step; data loading excluded in both).

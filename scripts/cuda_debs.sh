@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libcxxopts-dev libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 libyaml-cpp-dev
-          libyaml-cpp0.7 libstb-dev libstb0 zlib1g-dev zlib1g libgtest-dev dataset-fashion-mnist)
+          libyaml-cpp0.7 libstb-dev libstb0 zlib1g-dev zlib1g libgtest-dev libgloo-dev
+          dataset-fashion-mnist)
 mkdir -p deps/debs
 cd deps/debs
 rm -f ./*.deb  # cuda_check.sh unpacks every .deb here: no older versions beside the new ones

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 source scripts/build_dir.sh
 
 packages=(cmake g++ ninja-build ccache
-          libcxxopts-dev libspdlog-dev libyaml-cpp-dev libstb-dev zlib1g-dev libgtest-dev "$@")
+          libcxxopts-dev libspdlog-dev libyaml-cpp-dev libstb-dev zlib1g-dev libgtest-dev
+          libgloo-dev "$@")
 if [ "$GANTRAIN_BUILD" = build ]; then
   packages+=(libtorch-dev libopenblas0-pthread)
 elif ! python3 -m pip --version >/dev/null 2>&1; then

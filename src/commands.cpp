@@ -10,6 +10,7 @@
 
 #include "gantrain/build_info.h"
 #include "gantrain/device.h"
+#include "gantrain/dist/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "gantrain/io/checkpoint.h"
@@ -111,6 +112,51 @@ TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Devic
   return out;
 }
 
+// FNV-1a: a stable 64-bit hash of the resolved config, compared across ranks.
+uint64_t fnv1a(const std::string& text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+// Joins the data-parallel group when a launcher started this process (docs/distributed.md);
+// nullptr for a plain run. `device` becomes this rank's GPU on CUDA.
+std::unique_ptr<dist::ProcessGroup> join_group(const Config& config, torch::Device& device) {
+  std::optional<dist::WorkerEnv> env = dist::worker_env_from_environment();
+  if (!env) return nullptr;
+  if (device.is_cuda() && (config.train.device == "cuda" || config.train.device == "auto")) {
+    const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+    if (env->local_rank >= gpus)
+      throw Error("LOCAL_RANK " + std::to_string(env->local_rank) + " needs GPU " +
+                  std::to_string(env->local_rank) + ", but " + std::to_string(gpus) +
+                  " are visible: start at most one rank per GPU on each machine");
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
+  }
+  std::string backend = config.train.dist_backend;
+  if (backend == "auto") backend = device.is_cuda() && dist::nccl_available() ? "nccl" : "gloo";
+  if (backend == "nccl" && !device.is_cuda())
+    throw ConfigError("train.dist_backend = nccl needs a CUDA device (train.device is " +
+                      config.train.device + "); use gloo or auto on the CPU");
+  auto group = dist::ProcessGroup::join(*env, backend, device,
+                                        std::chrono::seconds(config.train.dist_timeout));
+  if (group->rank() == 0)
+    spdlog::info("data-parallel: {} ranks, backend {}, rendezvous at {}:{}", group->world_size(),
+                 backend, env->master_addr, env->master_port);
+  // Every rank must run the same training: compare the resolved configs before any step.
+  const uint64_t hash = fnv1a(to_yaml(config));
+  torch::Tensor hashes =
+      group->all_gather(torch::tensor({static_cast<int64_t>(hash >> 1)}, torch::kLong));
+  for (int64_t r = 1; r < group->world_size(); ++r)
+    if (hashes[r].item<int64_t>() != hashes[0].item<int64_t>())
+      throw ConfigError("rank " + std::to_string(r) + "'s resolved config differs from rank 0's: "
+                        "start every rank with the same config file, --set values and flags");
+  if (config.train.batch_size % group->world_size() != 0)
+    throw ConfigError("train.batch_size = " + std::to_string(config.train.batch_size) +
+                      " is the global batch: it must split evenly among " +
+                      std::to_string(group->world_size()) + " ranks");
+  return group;
+}
+
 }  // namespace
 
 ResumePoint find_resume_point(const std::string& path_or_run_dir) {
@@ -118,25 +164,69 @@ ResumePoint find_resume_point(const std::string& path_or_run_dir) {
   return {opened.path, config_from_yaml(opened.config_yaml, opened.path + " (config)")};
 }
 
-TrainResult train(const TrainRequest& request) {
+namespace {
+
+// The random states a checkpoint holds: this process's (rank 0's, in the file) and, in a
+// data-parallel run, every rank's as [ranks, bytes] under "<key>_ranks". A collective there:
+// every rank calls it at every checkpoint.
+std::vector<std::pair<std::string, torch::Tensor>> rng_states(dist::ProcessGroup* group,
+                                                              torch::Device device) {
+  std::vector<std::pair<std::string, torch::Tensor>> states = {
+      {"rng_cpu", generator_state(default_generator(torch::kCPU))}};
+  if (!device.is_cpu())
+    states.emplace_back("rng_device", generator_state(default_generator(device)));
+  if (group)
+    for (size_t i = 0, n = states.size(); i < n; ++i)
+      states.emplace_back(states[i].first + "_ranks", group->all_gather(states[i].second));
+  return states;
+}
+
+// This rank's saved state of `key`: its row of "<key>_ranks" when the checkpoint has one per
+// rank of this world size, else "<key>" (rank 0's: the ranks draw one stream in lockstep, which
+// the replica check verifies, so it serves every rank of another world size too).
+std::optional<torch::Tensor> rank_state(torch::serialize::InputArchive& archive,
+                                        const std::string& key, Shard shard) {
+  // Two tensors: try_read into a defined tensor set_()s it, which would rewrite the archive's
+  // own "<key>_ranks" that the first read returned.
+  torch::Tensor all, own;
+  if (archive.try_read(key + "_ranks", all) && all.dim() == 2 && all.size(0) == shard.world_size)
+    return all[shard.rank].cpu();
+  if (archive.try_read(key, own)) return own.cpu();
+  return std::nullopt;
+}
+
+// A rank other than 0: it trains and joins the collectives of rank 0's checkpoints, and
+// writes nothing.
+TrainResult train_without_writing(Trainer& trainer, BatchSource& data, int64_t total_steps,
+                                  const TrainRequest& request, dist::ProcessGroup* group,
+                                  torch::Device device) {
+  FitHooks hooks;
+  hooks.log_every = request.config.log.every;
+  hooks.checkpoint_every = request.config.log.checkpoint_every;
+  hooks.should_stop = request.should_stop;
+  hooks.on_checkpoint = [&] { rng_states(group, device); };
+  trainer.fit(data, total_steps, hooks);
+  return {request.config.log.out, trainer.step(), trainer.step() < total_steps};
+}
+
+// The training run of one process: every rank trains; rank 0 (the only writer) also measures
+// and writes the run directory.
+TrainResult train_rank(const TrainRequest& request, torch::Device device,
+                       dist::ProcessGroup* group) {
   const Config& config = request.config;
-  torch::Device device = resolve_device(config.train.device);
-  set_compute_threads(config.train.threads);
-  if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
-  if (request.resume_checkpoint.empty() && holds_run(config.log.out))
-    throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
-                      config.log.out + ", or choose another --out");
+  const bool writer = !group || group->rank() == 0;
+  const Shard shard = group ? Shard{group->rank(), group->world_size()} : Shard{};
   auto task = find_task(config.task).create(config);
   // Built before seeding, so nothing its set-up draws can move the run's random stream, and
   // before the run directory, so a bad eval.metrics or missing test data fails first.
   std::unique_ptr<Evaluator> evaluator;
-  if (config.eval.every > 0)
+  if (config.eval.every > 0 && writer)
     evaluator = task->make_evaluator(parse_eval_groups(*task, config.eval.metrics), device);
   seed_everything(static_cast<uint64_t>(config.train.seed));
 
-  auto data = task->make_data(device);
+  auto data = task->make_data(device, shard);
   Trainer trainer(task->make_generator(), task->make_discriminator(), config.model.latent_dim,
-                  trainer_options(config), device);
+                  trainer_options(config), device, group);
   const int64_t per_epoch = data->batches_per_epoch();
   const int64_t total_steps = config.train.steps > 0
                                   ? config.train.steps
@@ -152,17 +242,26 @@ TrainResult train(const TrainRequest& request) {
     auto archive = read_archive(request.resume_checkpoint, device);
     try {
       torch::serialize::InputArchive data_state;
-      torch::Tensor cpu_rng, device_rng;
       trainer.load(archive);
       archive.read("data", data_state);
       data->load(data_state);
       archive.read("grid_noise", grid_noise);
-      archive.read("rng_cpu", cpu_rng);
       // The archive was opened on the training device; generator states live on the CPU.
-      set_generator_state(default_generator(torch::kCPU), cpu_rng.cpu());
+      std::optional<torch::Tensor> cpu_rng = rank_state(archive, "rng_cpu", shard);
+      TORCH_CHECK(cpu_rng, "the checkpoint has no random state (rng_cpu)");
+      set_generator_state(default_generator(torch::kCPU), *cpu_rng);
       // A CPU run resumed on a GPU has no device state: its stream starts from the seed.
-      if (!device.is_cpu() && archive.try_read("rng_device", device_rng))
-        set_generator_state(default_generator(device), device_rng.cpu());
+      if (!device.is_cpu())
+        if (auto state = rank_state(archive, "rng_device", shard))
+          set_generator_state(default_generator(device), *state);
+      torch::Tensor ranks;
+      const int64_t saved_world =
+          archive.try_read("rng_cpu_ranks", ranks) ? ranks.size(0) : int64_t{1};
+      if (saved_world != shard.world_size && writer)
+        spdlog::info("the checkpoint was written by {} rank(s), this run has {}: the global "
+                     "batch, data order and random streams carry over, but the gradient sums "
+                     "regroup, so it follows the old run to float tolerance, not bit for bit",
+                     saved_world, shard.world_size);
     } catch (const c10::Error& e) {
       throw Error(request.resume_checkpoint + ": does not match this config: " +
                   first_line(e.what()));
@@ -174,6 +273,7 @@ TrainResult train(const TrainRequest& request) {
                         std::to_string(total_steps) + " steps)");
     spdlog::info("resumed from {} at step {}", request.resume_checkpoint, resumed_step);
   }
+  if (!writer) return train_without_writing(trainer, *data, total_steps, request, group, device);
   // Everything that can fail on bad input has been checked: only now touch the disk.
   RunDir run = create_run_dir(config.log.out);
   if (request.on_run_dir) request.on_run_dir(run.root);
@@ -284,16 +384,19 @@ TrainResult train(const TrainRequest& request) {
     trainer.save(archive);
     data->save(data_state);
     archive.write("data", data_state);
-    archive.write("rng_cpu", generator_state(default_generator(torch::kCPU)));
-    if (!device.is_cpu()) archive.write("rng_device", generator_state(default_generator(device)));
+    for (const auto& [key, state] : rng_states(group, device)) archive.write(key, state);
     archive.write("grid_noise", grid_noise);
     save_checkpoint(archive, run, trainer.step(), config.log.keep_checkpoints);
   };
   hooks.on_sample = [&] { untimed(write_samples); };
   hooks.on_checkpoint = [&] { untimed(write_checkpoint); };
 
-  spdlog::info("{} on {}: {} steps, batch {}, run directory {}", config.task, device.str(),
-               total_steps, config.train.batch_size, run.root);
+  const std::string batch =
+      group ? fmt::format("global batch {} = {} ranks x {}", config.train.batch_size,
+                          group->world_size(), config.train.batch_size / group->world_size())
+            : fmt::format("batch {}", config.train.batch_size);
+  spdlog::info("{} on {}: {} steps, {}, run directory {}", config.task, device.str(), total_steps,
+               batch, run.root);
   trainer.fit(*data, total_steps, hooks);
 
   TrainResult result{run.root, trainer.step(), trainer.step() < total_steps};
@@ -307,8 +410,39 @@ TrainResult train(const TrainRequest& request) {
                                             " samples: ",
                  summary, run.latest_checkpoint());
   }
+  const int64_t session_steps = trainer.step() - std::max<int64_t>(resumed_step, 0);
+  if (const dist::GradientSync* sync = trainer.gradient_sync(); sync && session_steps > 0)
+    spdlog::info("gradient all-reduce: {:.1f} kB per step, {:.2f} ms per step ({:.0f}% of the "
+                 "{:.1f} s of this session)",
+                 static_cast<double>(sync->bytes_reduced()) / 1e3 / session_steps,
+                 sync->seconds_reducing() * 1e3 / session_steps,
+                 100 * sync->seconds_reducing() / elapsed(), elapsed());
   if (config.log.report) write_report_logged(run.root, run.report_path());
   return result;
+}
+
+}  // namespace
+
+TrainResult train(const TrainRequest& request) {
+  const Config& config = request.config;
+  torch::Device device = resolve_device(config.train.device);
+  set_compute_threads(config.train.threads);
+  if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
+  // Before joining: the rendezvous is a barrier, so no rank has created the directory yet.
+  if (request.resume_checkpoint.empty() && holds_run(config.log.out))
+    throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
+                      config.log.out + ", or choose another --out");
+  std::unique_ptr<dist::ProcessGroup> group = join_group(config, device);
+  if (!group) return train_rank(request, device, nullptr);
+  try {
+    return train_rank(request, device, group.get());
+  } catch (const dist::LostRank& e) {
+    throw Error(std::string(e.what()) + ". The last checkpoint is kept: continue with gantrain "
+                "--resume " + config.log.out + " and the same launch");
+  } catch (const std::exception& e) {
+    group->publish_error(first_line(e.what()));
+    throw;
+  }
 }
 
 std::string sample(const SampleRequest& request) {

@@ -208,7 +208,7 @@ const std::vector<KeySpec>& key_table() {
                         &C::train, &TrainConfig::steps, 0, 1000000000000));
     t.push_back(int_key("train.epochs", "passes over the data, used when steps = 0", &C::train,
                         &TrainConfig::epochs, 0, 1000000));
-    t.push_back(int_key("train.batch_size", "samples per update", &C::train,
+    t.push_back(int_key("train.batch_size", "samples per update (global: split among the ranks)", &C::train,
                         &TrainConfig::batch_size, 1, 1000000));
     t.push_back(real_key("train.lr_g", "generator Adam learning rate", &C::train,
                          &TrainConfig::lr_g, 0.0, 1.0, true, false));
@@ -239,6 +239,13 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(choice_key("train.on_nan",
                            "non-finite loss: stop (error, keep the last checkpoint) or skip the update",
                            &C::train, &TrainConfig::on_nan, {"stop", "skip"}));
+    t.push_back(choice_key("train.dist_backend",
+                           "data-parallel collectives: auto (NCCL on CUDA, Gloo on CPU), gloo, nccl",
+                           &C::train, &TrainConfig::dist_backend, {"auto", "gloo", "nccl"}));
+    t.push_back(int_key("train.dist_timeout",
+                        "seconds a rank waits for the others (rendezvous, a collective) before "
+                        "it stops",
+                        &C::train, &TrainConfig::dist_timeout, 1, 86400));
 
     t.push_back(text_key("log.out", "run directory; empty = runs/<task>-<timestamp>", &C::log,
                          &LogConfig::out));

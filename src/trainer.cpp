@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gantrain/dist/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/torch_compat.h"
 
@@ -97,7 +98,7 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
 }
 
 Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
-                 torch::Device device)
+                 torch::Device device, dist::ProcessGroup* group)
     : generator_(std::move(generator)),
       discriminator_(std::move(discriminator)),
       latent_dim_(latent_dim),
@@ -112,6 +113,12 @@ Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOp
   interval_sum_ = torch::zeros({4}, torch::TensorOptions().device(device_));
   clean_ = torch::ones({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   clean_steps_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+  if (group) {
+    sync_ = std::make_unique<dist::GradientSync>(
+        *group, std::vector<dist::SyncedNetwork>{{"generator", generator_->parameters()},
+                                                 {"discriminator", discriminator_->parameters()}});
+    shard_ = {group->rank(), group->world_size()};
+  }
 }
 
 void Trainer::apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
@@ -160,6 +167,11 @@ torch::Tensor Trainer::noise(int64_t n, c10::optional<at::Generator> generator) 
   return sample_noise(options_.noise, n, latent_dim_, device_, std::move(generator));
 }
 
+torch::Tensor Trainer::batch_noise(int64_t n) const {
+  if (shard_.world_size == 1) return noise(n);
+  return noise(n * shard_.world_size).narrow(0, shard_.rank * n, n);
+}
+
 void Trainer::make_labels(int64_t n) {
   if (ones_.defined() && ones_.size(0) == n) return;
   auto options = torch::TensorOptions().device(device_);
@@ -176,11 +188,19 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, real_then_fake_);
   clear_gradients(*optimizer_d_);
   loss.backward();
-  apply_update(*optimizer_d_, *discriminator_, loss);
   torch::Tensor mean_d = torch::sigmoid(logits.detach()).view({2, n}).mean(1);
   stats.d_loss = loss.detach();
   stats.d_real = mean_d[0];
   stats.d_fake = mean_d[1];
+  if (sync_) {
+    // The statistics ride on the gradients' all-reduce: every rank logs, and decides on, the
+    // global means.
+    torch::Tensor mean = sync_->average(1, torch::stack({stats.d_loss, stats.d_real, stats.d_fake}));
+    stats.d_loss = mean[0];
+    stats.d_real = mean[1];
+    stats.d_fake = mean[2];
+  }
+  apply_update(*optimizer_d_, *discriminator_, stats.d_loss);
 }
 
 StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
@@ -196,20 +216,27 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
   // Non-saturating loss: maximise log D(G(z)) (Goodfellow et al. 2014, section 3). D's weights
   // are frozen for this backward pass so no gradient is computed only to be thrown away.
   auto g_update = [&] {
-    torch::Tensor fake = generator_->forward(noise(batch));
+    torch::Tensor fake = generator_->forward(batch_noise(batch));
     set_requires_grad(*discriminator_, false);
     torch::Tensor loss =
         torch::binary_cross_entropy_with_logits(discriminator_->forward(fake), ones_);
     clear_gradients(*optimizer_g_);
     loss.backward();
-    apply_update(*optimizer_g_, *generator_, loss);
-    set_requires_grad(*discriminator_, true);
     stats.g_loss = loss.detach();
+    if (sync_) {
+      // This rank's stop vote rides along too (one host read per step).
+      torch::Tensor mean =
+          sync_->average(0, torch::stack({stats.g_loss, torch::tensor(stop_vote_ ? 1.0f : 0.0f)}));
+      stats.g_loss = mean[0];
+      stop_agreed_ = mean[1].item<float>() > 0;
+    }
+    apply_update(*optimizer_g_, *generator_, stats.g_loss);
+    set_requires_grad(*discriminator_, true);
     return fake.detach();
   };
   auto fresh_fake = [&] {
     torch::NoGradGuard no_grad;
-    return generator_->forward(noise(batch));
+    return generator_->forward(batch_noise(batch));
   };
 
   if (options_.generator_first) {
@@ -230,11 +257,16 @@ void Trainer::fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks)
   std::vector<torch::Tensor> real(options_.d_steps);
   while (step_ < total_steps) {
     for (auto& batch : real) batch = data.next_batch();
+    if (sync_) stop_vote_ = hooks.should_stop && hooks.should_stop();
     train_step(real);
     const bool last = step_ == total_steps;
-    const bool stop = hooks.should_stop && hooks.should_stop();
-    // At the points that read back anyway: never log or checkpoint a NaN state.
-    if (due(hooks.log_every) || due(hooks.checkpoint_every) || last || stop) throw_if_not_finite();
+    const bool stop = sync_ ? stop_agreed_ : hooks.should_stop && hooks.should_stop();
+    // At the points that read back anyway: never log or checkpoint a NaN state, nor a replica
+    // that differs from rank 0's.
+    if (due(hooks.log_every) || due(hooks.checkpoint_every) || last || stop) {
+      throw_if_not_finite();
+      if (sync_) sync_->check_replicas(step_);
+    }
     if ((due(hooks.log_every) || last) && skipped_steps_ > skipped_at_last_log_) {
       spdlog::warn("skipped {} steps with a NaN/inf loss or gradient since the last progress line "
                    "({} in this run)", skipped_steps_ - skipped_at_last_log_, skipped_steps_);

@@ -28,7 +28,7 @@ struct DataConfig {
 struct TrainConfig {
   int64_t steps = 500;             ///< training steps (one G update each); wins over epochs when > 0
   int64_t epochs = 0;              ///< passes over the data when steps = 0
-  int64_t batch_size = 16;         ///< real and fake samples per update
+  int64_t batch_size = 16;         ///< real and fake samples per update, over all ranks
   double lr_g = 1e-3;              ///< generator Adam learning rate
   double lr_d = 1e-3;              ///< discriminator Adam learning rate
   double beta1 = 0.9;              ///< Adam beta1 (both optimizers)
@@ -39,6 +39,8 @@ struct TrainConfig {
   std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
   int64_t threads = 0;             ///< 0 = the fast default (1 on OpenBLAS, cores on MKL)
   std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
+  std::string dist_backend = "auto";  ///< data-parallel collectives: auto, gloo or nccl
+  int64_t dist_timeout = 300;      ///< seconds to wait for other ranks before stopping
 };
 
 /// Largest log.grid_scale, and of `gantrain sample --scale`: pixels per sample pixel.

@@ -38,8 +38,9 @@ class Task {
   virtual Mlp make_generator() const = 0;
   /// Discriminator for this task (logits out), freshly initialised from the global RNG.
   virtual Mlp make_discriminator() const = 0;
-  /// Real training batches on `device`.
-  virtual std::unique_ptr<BatchSource> make_data(torch::Device device) const = 0;
+  /// Real training batches on `device`: this shard's rows of each global batch
+  /// (train.batch_size).
+  virtual std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const = 0;
   /// metrics.csv columns that metrics() fills, in order (may be empty).
   virtual std::vector<std::string> metric_names() const { return {}; }
   /// Task metrics of generated samples [n, features of one real sample].

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gantrain/data/batch_source.h"
+#include "gantrain/dist/gradient_sync.h"
 #include "gantrain/models/mlp.h"
 
 namespace gantrain {
@@ -58,14 +59,20 @@ struct FitHooks {
   std::function<void(const LogPoint&)> on_log;  ///< progress line, metrics row
   std::function<void()> on_sample;              ///< sample grid
   std::function<void()> on_checkpoint;          ///< checkpoint (after the step's log/sample)
-  std::function<bool()> should_stop;            ///< checked after each step; true ends fit()
+  /// Checked after each step (in data-parallel runs: before it, and every rank's answer is
+  /// combined on the step's gradient all-reduce, so that all stop after the same step); true
+  /// ends fit().
+  std::function<bool()> should_stop;
 };
 
 /// Owns G, D and their optimizers; one train_step per generator update.
 class Trainer {
  public:
+  /// With a process `group`, training is data-parallel (docs/distributed.md): `real` batches are
+  /// this rank's shard, noise is drawn for the global batch and sliced alike, and gradients are
+  /// averaged over the ranks before each optimizer step.
   Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
-          torch::Device device);
+          torch::Device device, dist::ProcessGroup* group = nullptr);
 
   /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches.
   StepStats train_step(const std::vector<torch::Tensor>& real);
@@ -85,6 +92,8 @@ class Trainer {
   Mlp& discriminator() { return discriminator_; }
   torch::optim::Adam& generator_optimizer() { return *optimizer_g_; }
   torch::optim::Adam& discriminator_optimizer() { return *optimizer_d_; }
+  /// The gradient all-reduce of a data-parallel run; nullptr otherwise.
+  const dist::GradientSync* gradient_sync() const { return sync_.get(); }
 
   /// Writes models, optimizers, step and the open log interval's sums.
   void save(torch::serialize::OutputArchive& archive) const;
@@ -94,6 +103,8 @@ class Trainer {
  private:
   void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
                             StepStats& stats);
+  // Noise for this rank's `n` rows: the global batch's draw, sliced like the data.
+  torch::Tensor batch_noise(int64_t n) const;
   void make_labels(int64_t n);
   void apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
                     const torch::Tensor& loss);
@@ -119,6 +130,12 @@ class Trainer {
   bool step_skipped_ = false;  // skip mode: an update of the current step was dropped
   int64_t skipped_steps_ = 0;
   int64_t skipped_at_last_log_ = 0;
+  // Data-parallel runs only: the gradient all-reduce, this rank's stop vote for the current
+  // step and what all ranks agreed.
+  std::unique_ptr<dist::GradientSync> sync_;
+  Shard shard_;
+  bool stop_vote_ = false;
+  bool stop_agreed_ = false;
 };
 
 }  // namespace gantrain

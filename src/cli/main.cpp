@@ -15,6 +15,8 @@
 
 #include "gantrain/build_info.h"
 #include "gantrain/commands.h"
+#include "gantrain/dist/launch.h"
+#include "gantrain/dist/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/run_dir.h"
 
@@ -110,6 +112,58 @@ std::string model_keys(const gantrain::Config& config) {
   return text;
 }
 
+// The launcher's own flags: its workers get every other argument.
+bool is_launch_flag(const std::string& arg) {
+  for (const char* flag : {"--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port"})
+    if (arg == flag || arg.rfind(std::string(flag) + "=", 0) == 0) return true;
+  return false;
+}
+
+// `gantrain --nproc N ...`: checks what a worker would (so a mistake is reported once, not N
+// times), then starts the workers with the same arguments, less the launcher's own.
+int launch(const cxxopts::ParseResult& args, const gantrain::Config& config, int argc,
+           char** argv) {
+  if (gantrain::dist::worker_env_from_environment())
+    throw gantrain::ConfigError("--nproc starts workers itself, but WORLD_SIZE is set (under "
+                                "torchrun or another launcher): leave --nproc out");
+  gantrain::dist::LaunchOptions options;
+  options.nproc = args["nproc"].as<int64_t>();
+  options.nnodes = args["nnodes"].as<int64_t>();
+  options.node_rank = args["node-rank"].as<int64_t>();
+  options.master_addr = args["master-addr"].as<std::string>();
+  options.master_port = args.count("master-port") ? args["master-port"].as<int64_t>()
+                                                  : (options.nnodes > 1 ? 29500 : 0);
+  options.timeout = std::chrono::seconds(config.train.dist_timeout);
+  auto bad = [](const std::string& flag, int64_t value, int64_t low, int64_t high) {
+    if (value < low || value > high)
+      throw gantrain::ConfigError("--" + flag + " " + std::to_string(value) +
+                                  ": expected an integer in [" + std::to_string(low) + ", " +
+                                  std::to_string(high) + "]");
+  };
+  bad("nproc", options.nproc, 1, 1024);
+  bad("nnodes", options.nnodes, 1, 65536);
+  bad("node-rank", options.node_rank, 0, options.nnodes - 1);
+  bad("master-port", options.master_port, args.count("master-port") ? 1 : 0, 65535);
+  const int64_t world = options.nproc * options.nnodes;
+  if (config.train.batch_size % world != 0)
+    throw gantrain::ConfigError("train.batch_size = " + std::to_string(config.train.batch_size) +
+                                " is the global batch: it must split evenly among " +
+                                std::to_string(world) + " ranks");
+  std::vector<std::string> worker_args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!is_launch_flag(arg)) {
+      worker_args.push_back(arg);
+    } else if (arg.find('=') == std::string::npos) {
+      ++i;  // the flag's value
+    }
+  }
+  // Every worker writes under the same run directory: fix the name a default would time-stamp.
+  worker_args.push_back("--set");
+  worker_args.push_back("log.out=" + config.log.out);
+  return gantrain::dist::launch_workers(options, worker_args);
+}
+
 int run_train(int argc, char** argv) {
   cxxopts::Options options("gantrain", usage_header());
   options.custom_help("[train] [options]");
@@ -129,11 +183,22 @@ int run_train(int argc, char** argv) {
     ("dataset", "mnist or fashion-mnist (data.dataset)", cxxopts::value<std::string>())
     ("o,out", "run directory (log.out), default runs/<task>-<time>", cxxopts::value<std::string>())
     ("resume", "continue the run in this directory from its latest checkpoint", cxxopts::value<std::string>())
+    ("nproc", "data-parallel: start N worker processes on this machine (docs/distributed.md)", cxxopts::value<int64_t>())
+    ("nnodes", "data-parallel: machines taking part, each running --nproc workers", cxxopts::value<int64_t>()->default_value("1"))
+    ("node-rank", "data-parallel: this machine's index, 0 to nnodes-1 (0 hosts the rendezvous)", cxxopts::value<int64_t>()->default_value("0"))
+    ("master-addr", "data-parallel: address of machine 0", cxxopts::value<std::string>()->default_value("127.0.0.1"))
+    ("master-port", "data-parallel: rendezvous port on machine 0; default any free port on one machine, 29500 on several", cxxopts::value<int64_t>())
     ("log-level", "debug, info, warn, error", cxxopts::value<std::string>()->default_value("info"))
     ("h,help", "this help, with every config key and its default")
     ("version", "print the version");
   // clang-format on
   auto args = parse_arguments(options, "gantrain", argc, argv);
+  // A data-parallel worker: every line says which rank wrote it; ranks other than 0 show
+  // warnings and errors only, unless --log-level says otherwise.
+  if (auto worker = gantrain::dist::worker_env_from_environment(); worker && worker->world_size > 1) {
+    spdlog::default_logger()->set_pattern(fmt::format("[%T] [rank {}] %^%v%$", worker->rank));
+    if (worker->rank > 0 && !args.count("log-level")) spdlog::set_level(spdlog::level::warn);
+  }
   if (args.count("version")) {
     std::cout << "gantrain " GANTRAIN_VERSION " (" << gantrain::build_description() << ")\n";
     return 0;
@@ -194,6 +259,10 @@ int run_train(int argc, char** argv) {
   }
   gantrain::validate(config);
   if (config.log.out.empty()) config.log.out = gantrain::default_run_root(config.task);
+  if (args.count("nproc")) return launch(args, config, argc, argv);
+  for (const char* name : {"nnodes", "node-rank", "master-addr", "master-port"})
+    if (args.count(name))
+      throw gantrain::ConfigError(std::string("--") + name + " needs --nproc (workers per machine)");
 
   request.on_run_dir = [](const std::string& root) {
     add_log_file(gantrain::RunDir{root}.log_path());
@@ -202,9 +271,12 @@ int run_train(int argc, char** argv) {
   request.should_stop = [] { return g_stop_signal != 0; };
   gantrain::TrainResult result = gantrain::train(request);
   if (result.stopped) {
-    spdlog::warn("interrupted after step {}; checkpoint written. Resume with: gantrain --resume {}",
-                 result.steps_done, result.run_dir);
-    return 128 + g_stop_signal;
+    const auto worker = gantrain::dist::worker_env_from_environment();
+    if (!worker || worker->rank == 0)
+      spdlog::warn("interrupted after step {}; checkpoint written. Resume with: gantrain --resume {}{}",
+                   result.steps_done, result.run_dir,
+                   worker ? " and the same launch (--nproc, torchrun)" : "");
+    return 128 + (g_stop_signal ? g_stop_signal : SIGINT);  // a rank stopped by the others' vote
   }
   return 0;
 }

@@ -2,12 +2,16 @@
 
 namespace gantrain {
 
-TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size)
-    : data_(std::move(data)), batch_size_(batch_size) {
+TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard)
+    : data_(std::move(data)), batch_size_(batch_size), shard_(shard) {
   TORCH_CHECK(data_.dim() == 2 && data_.scalar_type() == torch::kByte,
               "TensorBatches: expected [N, D] uint8 data, got ", data_.sizes());
   TORCH_CHECK(batch_size_ >= 1 && batch_size_ <= data_.size(0), "TensorBatches: batch size ",
               batch_size_, " must be in [1, ", data_.size(0), "]");
+  TORCH_CHECK(shard_.world_size >= 1 && shard_.rank >= 0 && shard_.rank < shard_.world_size &&
+                  batch_size_ % shard_.world_size == 0,
+              "TensorBatches: batch size ", batch_size_, " does not split among ",
+              shard_.world_size, " ranks");
 }
 
 torch::Tensor TensorBatches::next_batch() {
@@ -16,7 +20,8 @@ torch::Tensor TensorBatches::next_batch() {
     position_ = 0;
     ++epoch_;
   }
-  torch::Tensor index = order_.narrow(0, position_, batch_size_);
+  const int64_t rows = batch_size_ / shard_.world_size;
+  torch::Tensor index = order_.narrow(0, position_ + shard_.rank * rows, rows);
   position_ += batch_size_;
   // uint8 [0, 255] -> float [-1, 1]; only the batch is ever converted.
   return data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);

@@ -13,13 +13,17 @@ namespace {
 
 constexpr int64_t kBits = 7;
 
-// Endless stream of uniformly random even integers, encoded as bits.
+// Endless stream of uniformly random even integers, encoded as bits. Every rank draws the
+// whole global batch and keeps its shard.
 class EvenIntegers : public BatchSource {
  public:
-  EvenIntegers(int64_t batch_size, torch::Device device) : batch_size_(batch_size), device_(device) {}
+  EvenIntegers(int64_t batch_size, torch::Device device, Shard shard)
+      : batch_size_(batch_size), device_(device), shard_(shard) {}
   torch::Tensor next_batch() override {
     auto options = torch::TensorOptions().dtype(torch::kLong).device(device_);
-    return to_bits(torch::randint(0, 1 << (kBits - 1), {batch_size_}, options) * 2, kBits);
+    torch::Tensor evens = torch::randint(0, 1 << (kBits - 1), {batch_size_}, options) * 2;
+    const int64_t rows = batch_size_ / shard_.world_size;
+    return to_bits(evens.narrow(0, shard_.rank * rows, rows), kBits);
   }
   int64_t epoch() const override { return 1; }
   int64_t batches_per_epoch() const override { return 0; }
@@ -28,8 +32,9 @@ class EvenIntegers : public BatchSource {
   void load(torch::serialize::InputArchive&) override {}
 
  private:
-  int64_t batch_size_;
+  int64_t batch_size_;  // global
   torch::Device device_;
+  Shard shard_;
 };
 
 // The toy's metrics of generated bit vectors [N, 7]: the progress line's and eval's.
@@ -64,8 +69,8 @@ class EvenBits : public Task {
   explicit EvenBits(const Config& config) : config_(config) {}
   Mlp make_generator() const override { return gantrain::make_generator(config_.model, kBits, "sigmoid"); }
   Mlp make_discriminator() const override { return gantrain::make_discriminator(config_.model, kBits); }
-  std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
-    return std::make_unique<EvenIntegers>(config_.train.batch_size, device);
+  std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const override {
+    return std::make_unique<EvenIntegers>(config_.train.batch_size, device, shard);
   }
   std::vector<std::string> metric_names() const override {
     return {"even_fraction", "distinct", "distinct_even", "kl_even_uniform"};

@@ -24,7 +24,7 @@ class Mnist : public Task {
     return gantrain::make_discriminator(config_.model, kPixels);
   }
 
-  std::unique_ptr<BatchSource> make_data(torch::Device device) const override {
+  std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const override {
     MnistSplit train = load_mnist_data(config_.data, "train");
     int64_t n = train.images.dims[0];
     if (config_.data.limit > 0) n = std::min(n, config_.data.limit);
@@ -35,7 +35,7 @@ class Mnist : public Task {
     torch::Tensor images =
         torch::from_blob(train.images.data.data(), {n, kPixels}, torch::kByte)
             .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
-    return std::make_unique<TensorBatches>(images, config_.train.batch_size);
+    return std::make_unique<TensorBatches>(images, config_.train.batch_size, shard);
   }
 
   std::vector<std::string> eval_groups() const override {

@@ -23,7 +23,7 @@ struct ToyRun {
 ToyRun make_run(const Config& c) {
   ToyRun r;
   r.task = find_task(c.task).create(c);
-  r.data = r.task->make_data(torch::kCPU);
+  r.data = r.task->make_data(torch::kCPU, {});
   r.trainer = std::make_unique<Trainer>(r.task->make_generator(), r.task->make_discriminator(),
                                         c.model.latent_dim, trainer_options(c), torch::kCPU);
   return r;
@@ -317,6 +317,26 @@ TEST_F(TrainerTest, TensorBatchesCoverEachEpochOnce) {
   EXPECT_FLOAT_EQ(torch::tensor(seen).min().item<float>() >= -1.0f, 1.0f);
   batches.next_batch();
   EXPECT_EQ(batches.epoch(), 2);
+}
+
+// Data-parallel shards: with the same seed, the ranks' batches are disjoint rows of the batch one
+// process draws, in rank order, epoch after epoch (the shuffle is shared, not per rank).
+TEST_F(TrainerTest, ShardsSplitTheGlobalBatchOfOneSharedShuffle) {
+  torch::Tensor data = torch::arange(12, torch::kByte).unsqueeze(1);
+  auto draw = [&](Shard shard) {
+    torch::manual_seed(5);
+    TensorBatches batches(data, 4, shard);
+    std::vector<torch::Tensor> out;
+    for (int i = 0; i < 5; ++i) out.push_back(batches.next_batch());  // into the second epoch
+    return out;
+  };
+  const auto whole = draw({});
+  const auto rank0 = draw({0, 2}), rank1 = draw({1, 2});
+  for (size_t i = 0; i < whole.size(); ++i) {
+    ASSERT_EQ(rank0[i].size(0), 2);
+    EXPECT_TRUE(torch::equal(torch::cat({rank0[i], rank1[i]}), whole[i])) << "batch " << i;
+  }
+  EXPECT_THROW(TensorBatches(data, 5, {0, 2}), c10::Error);  // 5 rows do not split in two
 }
 
 namespace {

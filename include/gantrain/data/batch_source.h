@@ -6,6 +6,14 @@
 
 namespace gantrain {
 
+/// This process's part of every global batch in data-parallel training: rank r of w takes rows
+/// [r * b, (r + 1) * b) of each global batch of w * b, drawn from one stream every rank draws
+/// alike. The default is a single process holding the whole batch.
+struct Shard {
+  int64_t rank = 0;
+  int64_t world_size = 1;
+};
+
 /// A stream of real batches on the training device, with a resumable position.
 class BatchSource {
  public:
@@ -24,10 +32,12 @@ class BatchSource {
 
 /// Shuffled mini-batches from one resident uint8 tensor [N, D], scaled to [-1, 1] per batch.
 /// Reshuffled each epoch with the device's default generator; the last partial batch is dropped.
+/// With a shard, each rank returns its rows of the global batch (every rank shuffles alike).
 class TensorBatches : public BatchSource {
  public:
-  /// `data` [N, D] uint8 already on the training device; batch_size <= N.
-  TensorBatches(torch::Tensor data, int64_t batch_size);
+  /// `data` [N, D] uint8 already on the training device; global batch_size <= N, a multiple of
+  /// shard.world_size.
+  TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard = {});
   torch::Tensor next_batch() override;
   int64_t epoch() const override { return epoch_; }
   int64_t batches_per_epoch() const override { return data_.size(0) / batch_size_; }
@@ -36,7 +46,8 @@ class TensorBatches : public BatchSource {
 
  private:
   torch::Tensor data_;
-  int64_t batch_size_;
+  int64_t batch_size_;  // global
+  Shard shard_;
   torch::Tensor order_;  // permutation of the current epoch
   int64_t position_ = 0;
   int64_t epoch_ = 0;

@@ -1,0 +1,50 @@
+#pragma once
+/// DDP's gradient averaging for the trainer: between backward and the optimizer step, each
+/// network's gradients become their mean over the ranks, in one all-reduce of a flat buffer.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gantrain::dist {
+
+class ProcessGroup;
+
+/// One network's parameters, in a fixed order (the same on every rank), and its name for errors.
+struct SyncedNetwork {
+  std::string name;
+  std::vector<torch::Tensor> params;
+};
+
+/// Averages gradients across ranks and checks that the replicas stay identical.
+class GradientSync {
+ public:
+  GradientSync(ProcessGroup& group, std::vector<SyncedNetwork> networks);
+
+  /// Replaces the gradients of network `index` by their mean over the ranks. `values` (a few
+  /// float statistics: the loss, D's outputs, votes) ride on the same all-reduce; returns their
+  /// means. Afterwards every rank holds the same bits, so decisions made from them (skip a
+  /// non-finite update, stop) are the same on every rank without another collective.
+  torch::Tensor average(size_t index, const torch::Tensor& values);
+
+  /// Throws gantrain::Error if any rank's weights or random state differ from rank 0's: a
+  /// checksum of each, all-gathered (cheap: a few integers per rank).
+  void check_replicas(int64_t step);
+
+  int64_t rank() const;
+  int64_t world_size() const;
+  /// Bytes all-reduced so far, and the wall time spent in those all-reduces (waiting for the
+  /// slowest rank included; on CUDA only the launch, NCCL being asynchronous).
+  int64_t bytes_reduced() const { return bytes_reduced_; }
+  double seconds_reducing() const { return seconds_reducing_; }
+
+ private:
+  ProcessGroup& group_;
+  std::vector<SyncedNetwork> networks_;
+  std::vector<torch::Tensor> buffers_;  // one flat buffer per network: gradients, then values
+  int64_t bytes_reduced_ = 0;
+  double seconds_reducing_ = 0;
+};
+
+}  // namespace gantrain::dist

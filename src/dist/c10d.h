@@ -1,0 +1,30 @@
+#pragma once
+// c10d inside src/dist/ only (its backends are declared under USE_C10D_GLOO / USE_C10D_NCCL,
+// which LibTorch's CMake package defines).
+#include <torch/csrc/distributed/c10d/Store.hpp>
+#include <torch/torch.h>
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
+
+#include <chrono>
+
+namespace gantrain::dist {
+
+// LibTorch 2.x split c10d::Backend (one backend's collectives) out of c10d::ProcessGroup (a
+// dispatcher over backends); in 1.13 ProcessGroupGloo derived from ProcessGroup itself. gantrain
+// calls one backend directly, so it names whichever base class its backends have.
+#if TORCH_VERSION_MAJOR >= 2
+using Backend = c10d::Backend;
+#else
+using Backend = c10d::ProcessGroup;
+#endif
+
+// NCCL's backend (nccl_backend.cpp, compiled in CUDA builds that have nccl.h); throws otherwise.
+c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
+                                              int rank, int size,
+                                              std::chrono::milliseconds timeout);
+
+}  // namespace gantrain::dist

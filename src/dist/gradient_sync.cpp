@@ -1,0 +1,87 @@
+#include "gantrain/dist/gradient_sync.h"
+
+#include <chrono>
+
+#include "gantrain/device.h"
+#include "gantrain/dist/process_group.h"
+#include "gantrain/error.h"
+
+namespace gantrain::dist {
+namespace {
+
+// Two integer sums over the bits of `t` (the second weighted by position), exact and the same
+// on every machine: equal replicas give equal sums, and any flipped bit changes them.
+std::pair<int64_t, int64_t> bit_checksum(const torch::Tensor& t, int64_t& position) {
+  torch::Tensor bits = t.dtype() == torch::kFloat ? t.detach().reshape(-1).view(torch::kInt)
+                                                  : t.detach().reshape(-1);
+  bits = bits.to(torch::kLong);
+  torch::Tensor weight =
+      torch::arange(position, position + bits.numel(), bits.options()).remainder_(127).add_(1);
+  position += bits.numel();
+  return {bits.sum().item<int64_t>(), (bits * weight).sum().item<int64_t>()};
+}
+
+}  // namespace
+
+GradientSync::GradientSync(ProcessGroup& group, std::vector<SyncedNetwork> networks)
+    : group_(group), networks_(std::move(networks)), buffers_(networks_.size()) {}
+
+int64_t GradientSync::rank() const { return group_.rank(); }
+int64_t GradientSync::world_size() const { return group_.world_size(); }
+
+torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
+  const std::vector<torch::Tensor>& params = networks_.at(index).params;
+  std::vector<torch::Tensor> parts;
+  for (const auto& p : params)
+    parts.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}, p.options()));
+  parts.push_back(values.detach().reshape(-1).to(params.front().options()));
+  torch::Tensor& buffer = buffers_[index];
+  if (!buffer.defined()) {
+    int64_t size = 0;
+    for (const auto& part : parts) size += part.numel();
+    buffer = torch::empty({size}, params.front().options());
+  }
+  // The previous step's gradients are views of this buffer, but the trainer has dropped them.
+  torch::cat_out(buffer, parts);
+  const auto start = std::chrono::steady_clock::now();
+  group_.all_reduce_sum(buffer);
+  seconds_reducing_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  bytes_reduced_ += buffer.numel() * static_cast<int64_t>(buffer.element_size());
+  buffer.div_(static_cast<double>(world_size()));
+  // The optimizer reads the averaged gradients in place: views, not copies.
+  int64_t offset = 0;
+  for (const auto& p : params) {
+    if (p.grad().defined())
+      const_cast<torch::Tensor&>(p).mutable_grad() = buffer.narrow(0, offset, p.numel()).view_as(p);
+    offset += p.numel();
+  }
+  return buffer.narrow(0, offset, values.numel());
+}
+
+void GradientSync::check_replicas(int64_t step) {
+  // Per network, then the CPU random state: two sums each.
+  std::vector<std::string> names;
+  std::vector<int64_t> sums;
+  auto add = [&](const std::string& name, const std::vector<torch::Tensor>& tensors) {
+    int64_t position = 0, plain = 0, weighted = 0;
+    for (const auto& t : tensors) {
+      auto [a, b] = bit_checksum(t, position);
+      plain += a;
+      weighted += b;
+    }
+    names.push_back(name);
+    sums.insert(sums.end(), {plain, weighted});
+  };
+  for (const auto& network : networks_) add(network.name + "'s weights differ", network.params);
+  add("random state differs", {generator_state(default_generator(torch::kCPU))});
+  torch::Tensor all = group_.all_gather(torch::tensor(sums, torch::kLong));
+  for (int64_t r = 1; r < world_size(); ++r)
+    for (int64_t i = 0; i < all.size(1); ++i)
+      if (all[r][i].item<int64_t>() != all[0][i].item<int64_t>())
+        throw Error("step " + std::to_string(step) + ": rank " + std::to_string(r) + "'s " +
+                    names[i / 2] + " from rank 0's: the replicas have diverged, so the "
+                    "run stops (the last checkpoint is kept)");
+}
+
+}  // namespace gantrain::dist

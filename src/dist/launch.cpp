@@ -1,0 +1,178 @@
+#include "gantrain/dist/launch.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "gantrain/error.h"
+
+extern char** environ;
+
+namespace gantrain::dist {
+namespace {
+
+volatile std::sig_atomic_t g_forward_signal = 0;
+
+void remember_signal(int sig) { g_forward_signal = sig; }
+
+// The variables torchrun sets for a worker; any inherited ones are replaced.
+const char* const kWorkerVariables[] = {
+    "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
+    "ROLE_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_USE_AGENT_STORE",
+    "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_MAX_RESTARTS", "TORCHELASTIC_RUN_ID"};
+
+std::vector<std::string> worker_environment(std::map<std::string, std::string> set,
+                                            int64_t nproc) {
+  // As torchrun does, workers share the cores rather than each taking all of them (LibTorch's
+  // default thread count follows OMP_NUM_THREADS); the user's own setting wins.
+  if (!std::getenv("OMP_NUM_THREADS"))
+    set["OMP_NUM_THREADS"] = std::to_string(
+        std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()) / nproc));
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const char* v : kWorkerVariables) replaced = replaced || name == v;
+    if (!replaced) env.push_back(entry);
+  }
+  for (const auto& [name, value] : set) env.push_back(name + "=" + value);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  return "exited with code " + std::to_string(WEXITSTATUS(status));
+}
+
+int exit_code(int status) {
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+}  // namespace
+
+int launch_workers(const LaunchOptions& options, const std::vector<std::string>& worker_args) {
+  const int64_t world = options.nproc * options.nnodes;
+  // Node 0 hosts the rendezvous store, as torchrun's agent does: it outlives any worker, so a
+  // survivor can still learn which rank was lost.
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  int64_t port = options.master_port;
+  if (options.node_rank == 0) {
+    c10d::TCPStoreOptions store_options;
+    store_options.port = static_cast<uint16_t>(port);
+    store_options.isServer = true;
+    store_options.waitWorkers = false;
+    store_options.timeout = options.timeout;
+    try {
+      store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
+    } catch (const std::exception& e) {
+      throw Error("cannot host the rendezvous store on port " + std::to_string(port) + ": " +
+                  first_line(e.what()) + " (is the port in use? choose another --master-port)");
+    }
+    port = store->getPort();
+  }
+
+  struct sigaction action {};
+  action.sa_handler = remember_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  std::map<pid_t, int64_t> running;  // pid -> rank
+  const std::string program = "/proc/self/exe";
+  for (int64_t local = 0; local < options.nproc; ++local) {
+    const int64_t rank = options.node_rank * options.nproc + local;
+    std::vector<std::string> args = {"gantrain"};
+    args.insert(args.end(), worker_args.begin(), worker_args.end());
+    std::vector<std::string> env = worker_environment({
+        {"RANK", std::to_string(rank)},
+        {"LOCAL_RANK", std::to_string(local)},
+        {"WORLD_SIZE", std::to_string(world)},
+        {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
+        {"GROUP_RANK", std::to_string(options.node_rank)},
+        {"MASTER_ADDR", options.master_addr},
+        {"MASTER_PORT", std::to_string(port)},
+        {"TORCHELASTIC_USE_AGENT_STORE", options.node_rank == 0 ? "True" : "False"},
+        {"TORCHELASTIC_RESTART_COUNT", "0"},
+        {"TORCHELASTIC_MAX_RESTARTS", "0"},
+        {"TORCHELASTIC_RUN_ID", "gantrain"},
+    }, options.nproc);
+    // Each worker in a process group of its own: a Ctrl-C at the terminal reaches the launcher
+    // alone, which passes it on once (a second one to a worker means "leave now").
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    pid_t pid = 0;
+    auto argv = pointers(args);
+    auto envp = pointers(env);
+    const int failed = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attributes);
+    if (failed) {
+      for (const auto& [other, r] : running) kill(other, SIGKILL);
+      throw Error("cannot start worker rank " + std::to_string(rank) + ": " + strerror(failed));
+    }
+    running[pid] = rank;
+  }
+  std::string pids;
+  for (const auto& [pid, rank] : running)
+    pids += (pids.empty() ? "" : ", ") + fmt::format("rank {} pid {}", rank, pid);
+  spdlog::info("launched {} of {} workers, rendezvous at {}:{} ({})", options.nproc, world,
+               options.master_addr, port, pids);
+
+  int result = 0;
+  bool interrupted = false;  // then workers stopping with 128 + signal is the expected end
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  while (!running.empty()) {
+    if (const int sig = g_forward_signal) {
+      g_forward_signal = 0;
+      interrupted = true;
+      for (const auto& [pid, rank] : running) kill(pid, sig);
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0 && running.count(pid)) {
+      const int64_t rank = running[pid];
+      running.erase(pid);
+      const int code = exit_code(status);
+      // After a forwarded Ctrl-C, 128 + signal is how a worker says it stopped as asked.
+      const bool expected = code == 0 || (interrupted && code > 128);
+      if (!expected && result == 0) {
+        spdlog::error("worker rank {} {}; waiting up to {} s for the others to stop", rank,
+                      describe_exit(status), options.timeout.count() + 10);
+        deadline = std::chrono::steady_clock::now() + options.timeout + std::chrono::seconds(10);
+      } else if (!expected) {
+        spdlog::warn("worker rank {} {}", rank, describe_exit(status));
+      }
+      if (result == 0) result = code;
+      continue;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      for (const auto& [other, rank] : running) {
+        spdlog::error("worker rank {} did not stop: killed", rank);
+        kill(other, SIGKILL);
+      }
+      deadline = std::chrono::steady_clock::time_point::max();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return result;
+}
+
+}  // namespace gantrain::dist

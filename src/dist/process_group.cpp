@@ -1,0 +1,223 @@
+#include "gantrain/dist/process_group.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <thread>
+
+#include "dist/c10d.h"
+#include "gantrain/error.h"
+
+namespace gantrain::dist {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* env_or_null(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : nullptr;
+}
+
+int64_t int_from_env(const char* name, int64_t low, int64_t high, const std::string& why = "") {
+  const char* text = env_or_null(name);
+  if (!text) throw ConfigError(std::string("environment ") + name + " is not set" + why);
+  char* end = nullptr;
+  errno = 0;
+  const long long value = std::strtoll(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < low || value > high)
+    throw ConfigError(std::string("environment ") + name + "='" + text +
+                      "': expected an integer in [" + std::to_string(low) + ", " +
+                      std::to_string(high) + "]" + why);
+  return value;
+}
+
+std::vector<uint8_t> bytes(const std::string& text) { return {text.begin(), text.end()}; }
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Gloo's address for the other ranks to reach this one. On one machine the loopback; across
+// machines the interface GLOO_SOCKET_IFNAME names (read here: LibTorch 1.13's C++ ignores it),
+// else the address this machine's hostname resolves to.
+std::shared_ptr<::gloo::transport::Device> gloo_device(const WorkerEnv& env) {
+  if (const char* interface = env_or_null("GLOO_SOCKET_IFNAME"))
+    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  if (is_loopback(env.master_addr))
+    return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+}  // namespace
+
+#ifdef GANTRAIN_HAVE_NCCL
+bool nccl_available() { return true; }
+#else
+bool nccl_available() { return false; }
+c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>&, int, int,
+                                              std::chrono::milliseconds) {
+  throw Error("train.dist_backend = nccl: this LibTorch build has no NCCL (use gloo, or build "
+              "against LibTorch 2.x with CUDA: GANTRAIN_LIBTORCH=pip)");
+}
+#endif
+
+std::optional<WorkerEnv> worker_env_from_environment() {
+  if (!env_or_null("WORLD_SIZE")) {
+    if (env_or_null("RANK"))
+      throw ConfigError("environment RANK is set but WORLD_SIZE is not: a launcher sets both");
+    return std::nullopt;
+  }
+  const std::string launcher = " (set by gantrain --nproc, torchrun or your launcher)";
+  WorkerEnv env;
+  env.world_size = int_from_env("WORLD_SIZE", 1, 65536, launcher);
+  env.rank = int_from_env("RANK", 0, env.world_size - 1, launcher);
+  env.local_rank =
+      env_or_null("LOCAL_RANK") ? int_from_env("LOCAL_RANK", 0, env.world_size - 1) : env.rank;
+  const char* addr = env_or_null("MASTER_ADDR");
+  if (!addr) throw ConfigError("environment MASTER_ADDR is not set" + launcher);
+  env.master_addr = addr;
+  env.master_port = int_from_env("MASTER_PORT", 1, 65535, launcher);
+  const char* agent = env_or_null("TORCHELASTIC_USE_AGENT_STORE");
+  env.agent_store = agent && (std::string(agent) == "True" || std::string(agent) == "1");
+  if (env_or_null("TORCHELASTIC_RESTART_COUNT"))
+    env.restart_count = int_from_env("TORCHELASTIC_RESTART_COUNT", 0, 1000000);
+  return env;
+}
+
+struct ProcessGroup::Impl {
+  WorkerEnv env;
+  std::string backend_name;
+  torch::Device device{torch::kCPU};
+  std::chrono::seconds timeout{0};
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<Backend> backend;
+
+  // Runs one collective to its end; a failure becomes one line naming the lost rank(s).
+  template <typename Start>
+  void run(const char* what, Start start) {
+    try {
+      start()->wait();
+    } catch (const std::exception& e) {
+      throw LostRank(lost_ranks() + " during " + what + " (" + first_line(e.what()) + ")");
+    }
+  }
+
+  // Who is gone: each survivor marks itself alive in the store; the ranks that do not within a
+  // few seconds are the lost ones, with the error they left there if they stopped on one.
+  std::string lost_ranks() {
+    try {
+      store->set("alive/" + std::to_string(env.rank), bytes("1"));
+      std::vector<int64_t> missing;
+      const auto deadline = std::chrono::steady_clock::now() + 3s;
+      do {
+        missing.clear();
+        for (int64_t r = 0; r < env.world_size; ++r)
+          if (!store->check({"alive/" + std::to_string(r)})) missing.push_back(r);
+        if (missing.empty()) break;
+        std::this_thread::sleep_for(50ms);
+      } while (std::chrono::steady_clock::now() < deadline);
+      if (missing.empty()) return "a collective failed with every rank alive (a network fault?)";
+      std::string text = "lost ";
+      for (size_t i = 0; i < missing.size(); ++i) {
+        const std::string key = "error/" + std::to_string(missing[i]);
+        text += (i ? "; " : "") + std::string("rank ") + std::to_string(missing[i]);
+        if (store->check({key})) {
+          const std::vector<uint8_t> error = store->get(key);
+          text += ", which stopped with: " + std::string(error.begin(), error.end());
+        } else {
+          text += " (it exited, was killed, or hung for train.dist_timeout = " +
+                  std::to_string(timeout.count()) + " s)";
+        }
+      }
+      return text;
+    } catch (const std::exception&) {
+      return env.agent_store ? "lost the launcher, which hosts the rendezvous store"
+                             : "lost rank 0 (it exited or was killed; it hosts the rendezvous store)";
+    }
+  }
+};
+
+ProcessGroup::ProcessGroup(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ProcessGroup::~ProcessGroup() = default;
+
+std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std::string& backend,
+                                                 torch::Device device,
+                                                 std::chrono::seconds timeout) {
+  auto impl = std::make_unique<Impl>();
+  impl->env = env;
+  impl->backend_name = backend;
+  impl->device = device;
+  impl->timeout = timeout;
+  const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
+  const std::string seconds = std::to_string(timeout.count()) + " s (train.dist_timeout)";
+
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<uint16_t>(env.master_port);
+  options.isServer = !env.agent_store && env.rank == 0;
+  options.waitWorkers = false;
+  options.timeout = timeout;
+  c10::intrusive_ptr<c10d::Store> tcp;
+  try {
+    tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+  } catch (const std::exception& e) {
+    if (options.isServer)
+      throw Error("rank 0 cannot host the rendezvous store on " + where + ": " +
+                  first_line(e.what()) + " (is the port in use? choose another MASTER_PORT / --master-port)");
+    throw Error("rank " + std::to_string(env.rank) + " cannot reach the rendezvous store at " +
+                where + " within " + seconds + ": " + first_line(e.what()) +
+                " (check MASTER_ADDR / --master-addr, the port, and firewalls)");
+  }
+  // A torchrun restart reuses the agent's store: each attempt's keys are apart.
+  impl->store = c10::make_intrusive<c10d::PrefixStore>(
+      "gantrain/attempt_" + std::to_string(env.restart_count), tcp);
+
+  try {
+    if (backend == "nccl") {
+      impl->backend = make_nccl_backend(impl->store, static_cast<int>(env.rank),
+                                        static_cast<int>(env.world_size), timeout);
+    } else {
+      auto gloo = c10d::ProcessGroupGloo::Options::create(timeout);
+      gloo->devices.push_back(gloo_device(env));
+      impl->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(
+          impl->store, static_cast<int>(env.rank), static_cast<int>(env.world_size), gloo);
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("rank " + std::to_string(env.rank) + ": the " + backend + " rendezvous of " +
+                std::to_string(env.world_size) + " ranks at " + where + " failed within " +
+                seconds + ": " + first_line(e.what()) +
+                " (are all WORLD_SIZE ranks started, with the same MASTER_ADDR and MASTER_PORT?)");
+  }
+  return std::unique_ptr<ProcessGroup>(new ProcessGroup(std::move(impl)));
+}
+
+int64_t ProcessGroup::rank() const { return impl_->env.rank; }
+int64_t ProcessGroup::world_size() const { return impl_->env.world_size; }
+const std::string& ProcessGroup::backend() const { return impl_->backend_name; }
+
+void ProcessGroup::all_reduce_sum(torch::Tensor& tensor) {
+  std::vector<torch::Tensor> tensors = {tensor};
+  impl_->run("an all-reduce", [&] { return impl_->backend->allreduce(tensors); });
+}
+
+torch::Tensor ProcessGroup::all_gather(const torch::Tensor& tensor) {
+  std::vector<torch::Tensor> inputs = {tensor.to(impl_->device).contiguous()};
+  std::vector<std::vector<torch::Tensor>> outputs(1);
+  for (int64_t r = 0; r < world_size(); ++r) outputs[0].push_back(torch::empty_like(inputs[0]));
+  impl_->run("an all-gather", [&] { return impl_->backend->allgather(outputs, inputs); });
+  return torch::stack(outputs[0]).cpu();
+}
+
+void ProcessGroup::publish_error(const std::string& what) noexcept {
+  try {
+    impl_->store->set("error/" + std::to_string(rank()), bytes(what));
+  } catch (...) {
+    // The store is gone too: the other ranks will say so themselves.
+  }
+}
+
+}  // namespace gantrain::dist
