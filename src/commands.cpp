@@ -142,8 +142,12 @@ std::unique_ptr<dist::ProcessGroup> join_group(const Config& config, torch::Devi
   if (group->rank() == 0)
     spdlog::info("data-parallel: {} ranks, backend {}, rendezvous at {}:{}", group->world_size(),
                  backend, env->master_addr, env->master_port);
-  // Every rank must run the same training: compare the resolved configs before any step.
-  const uint64_t hash = fnv1a(to_yaml(config));
+  // Every rank must run the same training: compare the resolved configs before any step. Not
+  // log.out: where no --out was given, each rank time-stamps its own default, and only rank 0's
+  // is written to.
+  Config compared = config;
+  compared.log.out.clear();
+  const uint64_t hash = fnv1a(to_yaml(compared));
   torch::Tensor hashes =
       group->all_gather(torch::tensor({static_cast<int64_t>(hash >> 1)}, torch::kLong));
   for (int64_t r = 1; r < group->world_size(); ++r)
@@ -190,7 +194,8 @@ std::optional<torch::Tensor> rank_state(torch::serialize::InputArchive& archive,
   // own "<key>_ranks" that the first read returned.
   torch::Tensor all, own;
   if (archive.try_read(key + "_ranks", all) && all.dim() == 2 && all.size(0) == shard.world_size)
-    return all[shard.rank].cpu();
+    // A tensor of its own: LibTorch 2.x's generator crashed (SIGSEGV) restoring a row view.
+    return all[shard.rank].cpu().clone();
   if (archive.try_read(key, own)) return own.cpu();
   return std::nullopt;
 }

@@ -225,8 +225,8 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
     stats.g_loss = loss.detach();
     if (sync_) {
       // This rank's stop vote rides along too (one host read per step).
-      torch::Tensor mean =
-          sync_->average(0, torch::stack({stats.g_loss, torch::tensor(stop_vote_ ? 1.0f : 0.0f)}));
+      torch::Tensor vote = torch::full({}, stop_vote_ ? 1.0 : 0.0, stats.g_loss.options());
+      torch::Tensor mean = sync_->average(0, torch::stack({stats.g_loss, vote}));
       stats.g_loss = mean[0];
       stop_agreed_ = mean[1].item<float>() > 0;
     }

@@ -1,11 +1,13 @@
 // gantrain's command line: parse, build the config (defaults < file < --set < flags),
 // dispatch the subcommand, and turn every error into one line and an exit code.
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 // Each --set is one value: cxxopts would otherwise split "model.g_hidden=256,512" at the comma.
 #define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
@@ -33,12 +35,23 @@ void on_signal(int sig) {
   g_stop_signal = sig;
 }
 
+// A worker of `gantrain --nproc`: it must not outlive its launcher (killed, or its terminal
+// closed), so the kernel sends it SIGTERM, a clean stop with a checkpoint, when the launcher dies.
+void stop_with_launcher() {
+  const char* launcher = std::getenv("GANTRAIN_LAUNCHER_PID");
+  if (!launcher) return;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (std::to_string(getppid()) != launcher) raise(SIGTERM);  // it died before prctl
+}
+
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
+  stop_with_launcher();
 }
 
 // Fixed glibc thresholds: with the dynamic defaults, the activation buffers of every step are

@@ -56,7 +56,8 @@ torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
       const_cast<torch::Tensor&>(p).mutable_grad() = buffer.narrow(0, offset, p.numel()).view_as(p);
     offset += p.numel();
   }
-  return buffer.narrow(0, offset, values.numel());
+  // A copy: the buffer is overwritten by the next step, and callers keep these statistics.
+  return buffer.narrow(0, offset, values.numel()).clone();
 }
 
 void GradientSync::check_replicas(int64_t step) {
@@ -74,7 +75,10 @@ void GradientSync::check_replicas(int64_t step) {
     sums.insert(sums.end(), {plain, weighted});
   };
   for (const auto& network : networks_) add(network.name + "'s weights differ", network.params);
-  add("random state differs", {generator_state(default_generator(torch::kCPU))});
+  add("CPU random state differs", {generator_state(default_generator(torch::kCPU))});
+  const torch::Device device = networks_.front().params.front().device();
+  if (!device.is_cpu())
+    add("device random state differs", {generator_state(default_generator(device))});
   torch::Tensor all = group_.all_gather(torch::tensor(sums, torch::kLong));
   for (int64_t r = 1; r < world_size(); ++r)
     for (int64_t i = 0; i < all.size(1); ++i)

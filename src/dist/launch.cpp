@@ -20,9 +20,22 @@ extern char** environ;
 namespace gantrain::dist {
 namespace {
 
-volatile std::sig_atomic_t g_forward_signal = 0;
+// Signals to pass on: a count, so that none is lost between the handler and the loop.
+volatile std::sig_atomic_t g_signals_received = 0;
+volatile std::sig_atomic_t g_last_signal = 0;
 
-void remember_signal(int sig) { g_forward_signal = sig; }
+void remember_signal(int sig) {
+  g_last_signal = sig;
+  g_signals_received = g_signals_received + 1;
+}
+
+const int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+bool stopped_by_forwarded_signal(int code) {
+  for (int sig : kForwardedSignals)
+    if (code == 128 + sig) return true;
+  return false;
+}
 
 // The variables torchrun sets for a worker; any inherited ones are replaced.
 const char* const kWorkerVariables[] = {
@@ -91,8 +104,7 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
   struct sigaction action {};
   action.sa_handler = remember_signal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
 
   std::map<pid_t, int64_t> running;  // pid -> rank
   const std::string program = "/proc/self/exe";
@@ -112,6 +124,7 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
         {"TORCHELASTIC_RESTART_COUNT", "0"},
         {"TORCHELASTIC_MAX_RESTARTS", "0"},
         {"TORCHELASTIC_RUN_ID", "gantrain"},
+        {"GANTRAIN_LAUNCHER_PID", std::to_string(getpid())},
     }, options.nproc);
     // Each worker in a process group of its own: a Ctrl-C at the terminal reaches the launcher
     // alone, which passes it on once (a second one to a worker means "leave now").
@@ -137,13 +150,16 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
                options.master_addr, port, pids);
 
   int result = 0;
-  bool interrupted = false;  // then workers stopping with 128 + signal is the expected end
+  bool interrupted = false;  // then workers stopping with 128 + that signal is the expected end
+  std::sig_atomic_t forwarded = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   while (!running.empty()) {
-    if (const int sig = g_forward_signal) {
-      g_forward_signal = 0;
+    // Each signal is passed on: the first asks the workers to stop after the step with a
+    // checkpoint, a second to leave at once (as for a single process).
+    while (forwarded < g_signals_received) {
+      ++forwarded;
       interrupted = true;
-      for (const auto& [pid, rank] : running) kill(pid, sig);
+      for (const auto& [pid, rank] : running) kill(pid, g_last_signal);
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -151,8 +167,8 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
       const int64_t rank = running[pid];
       running.erase(pid);
       const int code = exit_code(status);
-      // After a forwarded Ctrl-C, 128 + signal is how a worker says it stopped as asked.
-      const bool expected = code == 0 || (interrupted && code > 128);
+      // After a forwarded Ctrl-C, 128 + that signal is how a worker says it stopped as asked.
+      const bool expected = code == 0 || (interrupted && stopped_by_forwarded_signal(code));
       if (!expected && result == 0) {
         spdlog::error("worker rank {} {}; waiting up to {} s for the others to stop", rank,
                       describe_exit(status), options.timeout.count() + 10);

@@ -8,7 +8,7 @@ torchrun=$1 bin=$2 work=$3
 [ -x "$torchrun" ] ||
   { echo "FAIL: no torchrun at $torchrun (scripts/test.sh installs it: scripts/torch2_venv.sh)"; exit 1; }
 rm -rf "$work"; mkdir -p "$work"
-args=(--task even-bits --device cpu --steps 300 --set log.every=50 --log-level warn)
+args=(--task even-bits --device cpu --threads 1 --steps 300 --set log.every=50 --log-level warn)
 "$bin" "${args[@]}" --nproc 2 --out "$work/nproc"
 "$torchrun" --standalone --nproc-per-node 2 --no-python "$bin" "${args[@]}" --out "$work/torchrun" \
   >"$work/torchrun.log" 2>&1 || { echo "FAIL: torchrun"; tail -20 "$work/torchrun.log"; exit 1; }

@@ -28,8 +28,8 @@ class GradientSync {
   /// non-finite update, stop) are the same on every rank without another collective.
   torch::Tensor average(size_t index, const torch::Tensor& values);
 
-  /// Throws gantrain::Error if any rank's weights or random state differ from rank 0's: a
-  /// checksum of each, all-gathered (cheap: a few integers per rank).
+  /// Throws gantrain::Error if any rank's weights or random states (CPU, and the device's on
+  /// CUDA) differ from rank 0's: a checksum of each, all-gathered (a few integers per rank).
   void check_replicas(int64_t step);
 
   int64_t rank() const;

@@ -20,8 +20,9 @@ struct LaunchOptions {
 
 /// Starts the workers with RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT and
 /// torchrun's TORCHELASTIC_* variables set, each running this executable with `worker_args`.
-/// Node 0 hosts the rendezvous store. Forwards SIGINT and SIGTERM; once one worker fails, the
-/// others get train.dist_timeout plus 10 s to stop on their own before they are killed.
+/// Node 0 hosts the rendezvous store. Forwards SIGINT, SIGTERM and SIGHUP; a worker gets SIGTERM
+/// if the launcher dies. Once one worker fails, the others get train.dist_timeout plus 10 s to
+/// stop on their own before they are killed.
 /// Returns 0 when all succeed, else the first failing worker's exit code (128 + signal).
 int launch_workers(const LaunchOptions& options, const std::vector<std::string>& worker_args);
 
