@@ -195,7 +195,8 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   if (sync_) {
     // The statistics ride on the gradients' all-reduce: every rank logs, and decides on, the
     // global means.
-    torch::Tensor mean = sync_->average(1, torch::stack({stats.d_loss, stats.d_real, stats.d_fake}));
+    torch::Tensor mean =
+        sync_->average(1, torch::stack({stats.d_loss, stats.d_real, stats.d_fake}));
     stats.d_loss = mean[0];
     stats.d_real = mean[1];
     stats.d_fake = mean[2];

@@ -33,7 +33,8 @@ torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
   const std::vector<torch::Tensor>& params = networks_.at(index).params;
   std::vector<torch::Tensor> parts;
   for (const auto& p : params)
-    parts.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}, p.options()));
+    parts.push_back(p.grad().defined() ? p.grad().reshape(-1)
+                                       : torch::zeros({p.numel()}, p.options()));
   parts.push_back(values.detach().reshape(-1).to(params.front().options()));
   torch::Tensor& buffer = buffers_[index];
   if (!buffer.defined()) {

@@ -70,7 +70,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  if (WIFSIGNALED(status))
+    return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
   return "exited with code " + std::to_string(WEXITSTATUS(status));
 }
 
@@ -135,7 +136,8 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
     pid_t pid = 0;
     auto argv = pointers(args);
     auto envp = pointers(env);
-    const int failed = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
+    const int failed =
+        posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
     posix_spawnattr_destroy(&attributes);
     if (failed) {
       for (const auto& [other, r] : running) kill(other, SIGKILL);

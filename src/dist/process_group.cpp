@@ -134,8 +134,9 @@ struct ProcessGroup::Impl {
       }
       return text;
     } catch (const std::exception&) {
-      return env.agent_store ? "lost the launcher, which hosts the rendezvous store"
-                             : "lost rank 0 (it exited or was killed; it hosts the rendezvous store)";
+      return env.agent_store
+                 ? "lost the launcher, which hosts the rendezvous store"
+                 : "lost rank 0 (it exited or was killed; it hosts the rendezvous store)";
     }
   }
 };
@@ -165,7 +166,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std
   } catch (const std::exception& e) {
     if (options.isServer)
       throw Error("rank 0 cannot host the rendezvous store on " + where + ": " +
-                  first_line(e.what()) + " (is the port in use? choose another MASTER_PORT / --master-port)");
+                  first_line(e.what()) +
+                  " (is the port in use? choose another MASTER_PORT / --master-port)");
     throw Error("rank " + std::to_string(env.rank) + " cannot reach the rendezvous store at " +
                 where + " within " + seconds + ": " + first_line(e.what()) +
                 " (check MASTER_ADDR / --master-addr, the port, and firewalls)");
