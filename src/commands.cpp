@@ -19,6 +19,7 @@
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/io/run_info.h"
+#include "gantrain/io/run_state.h"
 #include "gantrain/io/tensorboard.h"
 #include "gantrain/report/report.h"
 #include "gantrain/task.h"
@@ -99,12 +100,7 @@ TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Devic
   out.task = find_task(out.config.task).create(out.config);
   out.generator = out.task->make_generator();
   try {
-    torch::serialize::InputArchive g;
-    torch::Tensor step;
-    archive.read("generator", g);
-    load_parameters(out.generator, g);
-    archive.read("step", step);
-    out.step = step.item<int64_t>();
+    out.step = load_generator_state(archive, out.generator);
   } catch (const c10::Error& e) {
     throw Error(out.path + ": generator does not load: " + first_line(e.what()));
   }
@@ -171,33 +167,16 @@ ResumePoint find_resume_point(const std::string& path_or_run_dir) {
 namespace {
 
 // The random states a checkpoint holds: this process's (rank 0's, in the file) and, in a
-// data-parallel run, every rank's as [ranks, bytes] under "<key>_ranks". A collective there:
-// every rank calls it at every checkpoint.
-std::vector<std::pair<std::string, torch::Tensor>> rng_states(dist::ProcessGroup* group,
-                                                              torch::Device device) {
-  std::vector<std::pair<std::string, torch::Tensor>> states = {
-      {"rng_cpu", generator_state(default_generator(torch::kCPU))}};
-  if (!device.is_cpu())
-    states.emplace_back("rng_device", generator_state(default_generator(device)));
-  if (group)
-    for (size_t i = 0, n = states.size(); i < n; ++i)
-      states.emplace_back(states[i].first + "_ranks", group->all_gather(states[i].second));
+// data-parallel run, every rank's. A collective there: every rank calls it at every checkpoint.
+RandomStates rng_states(dist::ProcessGroup* group, torch::Device device) {
+  RandomStates states;
+  states.cpu = generator_state(default_generator(torch::kCPU));
+  if (!device.is_cpu()) states.device = generator_state(default_generator(device));
+  if (group) {
+    states.cpu_ranks = group->all_gather(states.cpu);
+    if (states.device.defined()) states.device_ranks = group->all_gather(states.device);
+  }
   return states;
-}
-
-// This rank's saved state of `key`: its row of "<key>_ranks" when the checkpoint has one per
-// rank of this world size, else "<key>" (rank 0's: the ranks draw one stream in lockstep, which
-// the replica check verifies, so it serves every rank of another world size too).
-std::optional<torch::Tensor> rank_state(torch::serialize::InputArchive& archive,
-                                        const std::string& key, Shard shard) {
-  // Two tensors: try_read into a defined tensor set_()s it, which would rewrite the archive's
-  // own "<key>_ranks" that the first read returned.
-  torch::Tensor all, own;
-  if (archive.try_read(key + "_ranks", all) && all.dim() == 2 && all.size(0) == shard.world_size)
-    // A tensor of its own: LibTorch 2.x's generator crashed (SIGSEGV) restoring a row view.
-    return all[shard.rank].cpu().clone();
-  if (archive.try_read(key, own)) return own.cpu();
-  return std::nullopt;
 }
 
 // A rank other than 0: it trains and joins the collectives of rank 0's checkpoints, and
@@ -246,27 +225,17 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
   if (!request.resume_checkpoint.empty()) {
     auto archive = read_archive(request.resume_checkpoint, device);
     try {
-      torch::serialize::InputArchive data_state;
-      trainer.load(archive);
-      archive.read("data", data_state);
-      data->load(data_state);
-      archive.read("grid_noise", grid_noise);
-      // The archive was opened on the training device; generator states live on the CPU.
-      std::optional<torch::Tensor> cpu_rng = rank_state(archive, "rng_cpu", shard);
-      TORCH_CHECK(cpu_rng, "the checkpoint has no random state (rng_cpu)");
-      set_generator_state(default_generator(torch::kCPU), *cpu_rng);
+      RunState state = load_run_state(archive, trainer, *data, shard);
+      grid_noise = state.grid_noise;
+      set_generator_state(default_generator(torch::kCPU), state.rng.cpu);
       // A CPU run resumed on a GPU has no device state: its stream starts from the seed.
-      if (!device.is_cpu())
-        if (auto state = rank_state(archive, "rng_device", shard))
-          set_generator_state(default_generator(device), *state);
-      torch::Tensor ranks;
-      const int64_t saved_world =
-          archive.try_read("rng_cpu_ranks", ranks) ? ranks.size(0) : int64_t{1};
-      if (saved_world != shard.world_size && writer)
+      if (!device.is_cpu() && state.rng.device.defined())
+        set_generator_state(default_generator(device), state.rng.device);
+      if (state.saved_world_size != shard.world_size && writer)
         spdlog::info("the checkpoint was written by {} rank(s), this run has {}: the global "
                      "batch, data order and random streams carry over, but the gradient sums "
                      "regroup, so it follows the old run to float tolerance, not bit for bit",
-                     saved_world, shard.world_size);
+                     state.saved_world_size, shard.world_size);
     } catch (const c10::Error& e) {
       throw Error(request.resume_checkpoint + ": does not match this config: " +
                   first_line(e.what()));
@@ -383,14 +352,9 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
     }
   };
   auto write_checkpoint = [&] {
-    torch::serialize::OutputArchive archive, data_state;
-    archive.write("format", c10::IValue(kCheckpointFormat));
-    archive.write("config", c10::IValue(to_yaml(config)));
-    trainer.save(archive);
-    data->save(data_state);
-    archive.write("data", data_state);
-    for (const auto& [key, state] : rng_states(group, device)) archive.write(key, state);
-    archive.write("grid_noise", grid_noise);
+    torch::serialize::OutputArchive archive;
+    save_run_state(archive, {to_yaml(config), grid_noise, rng_states(group, device)}, trainer,
+                   *data);
     save_checkpoint(archive, run, trainer.step(), config.log.keep_checkpoints);
   };
   hooks.on_sample = [&] { untimed(write_samples); };

@@ -59,10 +59,12 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
   torch::serialize::InputArchive groups, states;
   archive.read("param_groups", groups);
   archive.read("state", states);
-  torch::Tensor count;
-  groups.read("param_groups/size", count);
-  TORCH_CHECK(count.numel() == 1 &&
-                  count.item<int64_t>() == static_cast<int64_t>(optimizer.param_groups().size()),
+  // A fresh tensor for every read: reading into a defined one set_()s it, which would rewrite
+  // the archive's own tensor from the earlier read.
+  torch::Tensor group_count;
+  groups.read("param_groups/size", group_count);
+  TORCH_CHECK(group_count.numel() == 1 && group_count.item<int64_t>() ==
+                                              static_cast<int64_t>(optimizer.param_groups().size()),
               "the optimizer state has a different number of parameter groups");
   optimizer.state().clear();
   size_t restored = 0;
@@ -70,6 +72,7 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
     torch::serialize::InputArchive group;
     groups.read("param_groups/" + std::to_string(g), group);
     const std::vector<torch::Tensor>& params = optimizer.param_groups()[g].params();
+    torch::Tensor count;
     group.read("params/size", count);
     TORCH_CHECK(count.numel() == 1 && count.item<int64_t>() == static_cast<int64_t>(params.size()),
                 "the optimizer state has a different number of parameters");

@@ -121,14 +121,14 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
         {"GROUP_RANK", std::to_string(options.node_rank)},
         {"MASTER_ADDR", options.master_addr},
         {"MASTER_PORT", std::to_string(port)},
-        {"TORCHELASTIC_USE_AGENT_STORE", options.node_rank == 0 ? "True" : "False"},
+        {"TORCHELASTIC_USE_AGENT_STORE", "True"},  // node 0's launcher hosts it, for every node
         {"TORCHELASTIC_RESTART_COUNT", "0"},
         {"TORCHELASTIC_MAX_RESTARTS", "0"},
         {"TORCHELASTIC_RUN_ID", "gantrain"},
         {"GANTRAIN_LAUNCHER_PID", std::to_string(getpid())},
     }, options.nproc);
     // Each worker in a process group of its own: a Ctrl-C at the terminal reaches the launcher
-    // alone, which passes it on once (a second one to a worker means "leave now").
+    // alone, which passes it on (not twice, which a worker would read as "leave now").
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
