@@ -14,11 +14,23 @@ namespace {
 
 class RunStateTest : public testing_support::SeedingFixture {
  protected:
-  RunStateTest() : config_(default_config("even-bits")), task_(find_task("even-bits").create(config_)) {}
+  RunStateTest()
+      : config_(default_config("even-bits")), task_(find_task("even-bits").create(config_)) {}
   std::unique_ptr<Trainer> make_trainer() const {
     return std::make_unique<Trainer>(task_->make_generator(), task_->make_discriminator(),
                                      config_.model.latent_dim, trainer_options(config_),
                                      torch::kCPU);
+  }
+  // save_run_state into a stream, and the archive read back from it.
+  static torch::serialize::InputArchive round_trip(const RunState& state, const Trainer& trainer,
+                                                   const BatchSource& data) {
+    torch::serialize::OutputArchive out;
+    save_run_state(out, state, trainer, data);
+    std::stringstream stream;
+    out.save_to(stream);
+    torch::serialize::InputArchive in;
+    in.load_from(stream);
+    return in;
   }
   static bool same_parameters(torch::nn::Module& a, torch::nn::Module& b) {
     auto pa = a.parameters(), pb = b.parameters();
@@ -43,12 +55,7 @@ TEST_F(RunStateTest, RoundTripThroughAStreamRestoresEveryPart) {
   saved.rng.cpu = generator_state(default_generator(torch::kCPU));
   // Two ranks whose rows differ, so that picking the wrong one shows.
   saved.rng.cpu_ranks = torch::stack({saved.rng.cpu, saved.rng.cpu.roll(1)});
-  torch::serialize::OutputArchive out;
-  save_run_state(out, saved, *trainer, *data);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
+  torch::serialize::InputArchive in = round_trip(saved, *trainer, *data);
 
   torch::manual_seed(99);  // a fresh trainer with other weights
   auto loaded_trainer = make_trainer();
@@ -79,12 +86,7 @@ TEST_F(RunStateTest, ASingleProcessCheckpointHasOneRow) {
   auto data = task_->make_data(torch::kCPU, {});
   RunState saved{to_yaml(config_), torch::zeros({2, 7}), {}};
   saved.rng.cpu = generator_state(default_generator(torch::kCPU));
-  torch::serialize::OutputArchive out;
-  save_run_state(out, saved, *trainer, *data);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
+  torch::serialize::InputArchive in = round_trip(saved, *trainer, *data);
   RunState loaded = load_run_state(in, *make_trainer(), *task_->make_data(torch::kCPU, {}), {});
   EXPECT_EQ(loaded.saved_world_size, 1);
   EXPECT_TRUE(torch::equal(loaded.rng.cpu, saved.rng.cpu));
