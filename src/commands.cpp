@@ -150,10 +150,7 @@ std::unique_ptr<dist::ProcessGroup> join_group(const Config& config, torch::Devi
     if (hashes[r].item<int64_t>() != hashes[0].item<int64_t>())
       throw ConfigError("rank " + std::to_string(r) + "'s resolved config differs from rank 0's: "
                         "start every rank with the same config file, --set values and flags");
-  if (config.train.batch_size % group->world_size() != 0)
-    throw ConfigError("train.batch_size = " + std::to_string(config.train.batch_size) +
-                      " is the global batch: it must split evenly among " +
-                      std::to_string(group->world_size()) + " ranks");
+  validate_world_size(config, group->world_size());
   return group;
 }
 

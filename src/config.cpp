@@ -435,6 +435,13 @@ void apply_settings(Config& config, const std::vector<Setting>& settings) {
   for (const auto& s : settings) apply_setting(config, s);
 }
 
+void validate_world_size(const Config& config, int64_t world_size) {
+  if (config.train.batch_size % world_size != 0)
+    throw ConfigError("train.batch_size = " + std::to_string(config.train.batch_size) +
+                      " is the global batch: it must split evenly among " +
+                      std::to_string(world_size) + " ranks");
+}
+
 void validate(const Config& config) {
   const auto& t = config.train;
   if (t.steps == 0 && t.epochs == 0)

@@ -112,6 +112,10 @@ void apply_settings(Config& config, const std::vector<Setting>& settings);
 /// Cross-field checks that no single key can make (e.g. steps and epochs both 0).
 void validate(const Config& config);
 
+/// The check a data-parallel run of `world_size` ranks adds: train.batch_size, the global
+/// batch, must split evenly among them. Throws ConfigError.
+void validate_world_size(const Config& config, int64_t world_size);
+
 /// The resolved config as YAML, every key present; read_config_text(to_yaml(c)) gives back c.
 std::string to_yaml(const Config& config);
 

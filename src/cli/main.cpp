@@ -157,11 +157,7 @@ int launch(const cxxopts::ParseResult& args, const gantrain::Config& config, int
   bad("nnodes", options.nnodes, 1, 65536);
   bad("node-rank", options.node_rank, 0, options.nnodes - 1);
   bad("master-port", options.master_port, args.count("master-port") ? 1 : 0, 65535);
-  const int64_t world = options.nproc * options.nnodes;
-  if (config.train.batch_size % world != 0)
-    throw gantrain::ConfigError("train.batch_size = " + std::to_string(config.train.batch_size) +
-                                " is the global batch: it must split evenly among " +
-                                std::to_string(world) + " ranks");
+  gantrain::validate_world_size(config, options.nproc * options.nnodes);
   std::vector<std::string> worker_args;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -26,9 +26,6 @@ std::pair<int64_t, int64_t> bit_checksum(const torch::Tensor& t, int64_t& positi
 GradientSync::GradientSync(ProcessGroup& group, std::vector<SyncedNetwork> networks)
     : group_(group), networks_(std::move(networks)), buffers_(networks_.size()) {}
 
-int64_t GradientSync::rank() const { return group_.rank(); }
-int64_t GradientSync::world_size() const { return group_.world_size(); }
-
 torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
   const std::vector<torch::Tensor>& params = networks_.at(index).params;
   std::vector<torch::Tensor> parts;
@@ -49,7 +46,7 @@ torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
   seconds_reducing_ +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bytes_reduced_ += buffer.numel() * static_cast<int64_t>(buffer.element_size());
-  buffer.div_(static_cast<double>(world_size()));
+  buffer.div_(static_cast<double>(group_.world_size()));
   // The optimizer reads the averaged gradients in place: views, not copies.
   int64_t offset = 0;
   for (const auto& p : params) {
@@ -81,7 +78,7 @@ void GradientSync::check_replicas(int64_t step) {
   if (!device.is_cpu())
     add("device random state differs", {generator_state(default_generator(device))});
   torch::Tensor all = group_.all_gather(torch::tensor(sums, torch::kLong));
-  for (int64_t r = 1; r < world_size(); ++r)
+  for (int64_t r = 1; r < group_.world_size(); ++r)
     for (int64_t i = 0; i < all.size(1); ++i)
       if (all[r][i].item<int64_t>() != all[0][i].item<int64_t>())
         throw Error("step " + std::to_string(step) + ": rank " + std::to_string(r) + "'s " +

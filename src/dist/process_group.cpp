@@ -89,7 +89,6 @@ std::optional<WorkerEnv> worker_env_from_environment() {
 
 struct ProcessGroup::Impl {
   WorkerEnv env;
-  std::string backend_name;
   torch::Device device{torch::kCPU};
   std::chrono::seconds timeout{0};
   c10::intrusive_ptr<c10d::Store> store;
@@ -149,7 +148,6 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std
                                                  std::chrono::seconds timeout) {
   auto impl = std::make_unique<Impl>();
   impl->env = env;
-  impl->backend_name = backend;
   impl->device = device;
   impl->timeout = timeout;
   const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
@@ -199,7 +197,6 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std
 
 int64_t ProcessGroup::rank() const { return impl_->env.rank; }
 int64_t ProcessGroup::world_size() const { return impl_->env.world_size; }
-const std::string& ProcessGroup::backend() const { return impl_->backend_name; }
 
 void ProcessGroup::all_reduce_sum(torch::Tensor& tensor) {
   std::vector<torch::Tensor> tensors = {tensor};

@@ -1,11 +1,7 @@
 #include "gantrain/io/eval_json.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <filesystem>
 #include <limits>
 
-#include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "io/json_text.h"
 
@@ -24,10 +20,7 @@ void write_eval_json(const std::string& path, const EvalRecord& record) {
 }
 
 std::optional<EvalRecord> read_eval_json(const std::string& path) {
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  // JSON is YAML: yaml-cpp reads it, and stays private to this file.
-  try {
-    YAML::Node root = YAML::LoadFile(path);
+  return read_json_file<EvalRecord>(path, "an eval.json", [](const YAML::Node& root) {
     EvalRecord record;
     record.checkpoint = root["checkpoint"].as<std::string>();
     record.step = root["step"].as<int64_t>();
@@ -39,9 +32,7 @@ std::optional<EvalRecord> read_eval_json(const std::string& path) {
       record.metrics.emplace_back(metric.first.as<std::string>(), value);
     }
     return record;
-  } catch (const YAML::Exception& e) {
-    throw Error(path + ": not an eval.json file: " + e.msg);
-  }
+  });
 }
 
 }  // namespace gantrain

@@ -1,10 +1,5 @@
 #include "gantrain/io/run_info.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <filesystem>
-
-#include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "io/json_text.h"
 
@@ -21,10 +16,7 @@ void write_run_info(const std::string& path, const RunInfo& info) {
 }
 
 std::optional<RunInfo> read_run_info(const std::string& path) {
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  // JSON is YAML: yaml-cpp reads it, and stays private to this file.
-  try {
-    YAML::Node root = YAML::LoadFile(path);
+  return read_json_file<RunInfo>(path, "a run.json", [](const YAML::Node& root) {
     RunInfo info;
     info.gantrain = root["gantrain"].as<std::string>();
     info.libtorch = root["libtorch"].as<std::string>();
@@ -33,9 +25,7 @@ std::optional<RunInfo> read_run_info(const std::string& path) {
     info.started = root["started"].as<std::string>();
     info.resumed_from = root["resumed_from"].as<int64_t>();
     return info;
-  } catch (const YAML::Exception& e) {
-    throw Error(path + ": not a run.json file: " + e.msg);
-  }
+  });
 }
 
 }  // namespace gantrain

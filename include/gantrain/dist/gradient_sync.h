@@ -32,8 +32,6 @@ class GradientSync {
   /// CUDA) differ from rank 0's: a checksum of each, all-gathered (a few integers per rank).
   void check_replicas(int64_t step);
 
-  int64_t rank() const;
-  int64_t world_size() const;
   /// Bytes all-reduced so far, and the wall time spent in those all-reduces (waiting for the
   /// slowest rank included; on CUDA only the launch, NCCL being asynchronous).
   int64_t bytes_reduced() const { return bytes_reduced_; }

@@ -51,8 +51,6 @@ class ProcessGroup {
 
   int64_t rank() const;
   int64_t world_size() const;
-  /// "gloo" or "nccl".
-  const std::string& backend() const;
 
   /// Sums `tensor` (on the group's device) in place over all ranks; every rank gets the same bits.
   void all_reduce_sum(torch::Tensor& tensor);
