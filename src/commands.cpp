@@ -231,7 +231,8 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
       if (state.saved_world_size != shard.world_size && writer)
         spdlog::info("the checkpoint was written by {} rank(s), this run has {}: the global "
                      "batch, data order and random streams carry over, but the gradient sums "
-                     "regroup, so it follows the old run to float tolerance, not bit for bit",
+                     "regroup and dropout masks follow the new shards, so it does not repeat "
+                     "the old run bit for bit (docs/distributed.md)",
                      state.saved_world_size, shard.world_size);
     } catch (const c10::Error& e) {
       throw Error(request.resume_checkpoint + ": does not match this config: " +
