@@ -4,6 +4,7 @@ prints medians side by side: training steps/s, images/s, whole-process wall time
 the ratios; then the roofline (FLOPs of an MNIST step against measured GEMM throughput).
 
   compare.py --gantrain build/gantrain --gemm-bench build/gemm_bench [--repeats 3]
+             [--mnist-steps 600] [--dcgan-steps 200] [--only mnist,dcgan,even-bits,eb-default]
 """
 import argparse
 import os
@@ -44,6 +45,8 @@ def main():
     parser.add_argument("--gemm-bench", required=True)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mnist-steps", type=int, default=600)
+    parser.add_argument("--dcgan-steps", type=int, default=200)
+    parser.add_argument("--only", help="comma-separated cases to run (default: all)")
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--python-threads", default="1",
                         help="reference.py --threads: 1 for OpenBLAS, 0 (torch's default) for MKL")
@@ -57,6 +60,13 @@ def main():
              "--steps", str(args.mnist_steps), "--set", f"log.every={args.mnist_steps}"] + quiet,
             python + ["mnist", "--data-dir", args.data_dir, "--steps", str(args.mnist_steps)],
             100),
+        # configs/mnist-dcgan.yaml (batch 128) against the same model and loop in Python.
+        "dcgan": (
+            [args.gantrain, "--config", os.path.join(HERE, "..", "configs", "mnist-dcgan.yaml"),
+             "--device", "cpu", "--data-dir", args.data_dir, "--steps", str(args.dcgan_steps),
+             "--set", f"log.every={args.dcgan_steps}"] + quiet,
+            python + ["dcgan", "--data-dir", args.data_dir, "--steps", str(args.dcgan_steps)],
+            128),
         # Steps/s over a longer run (500 steps take ~0.1 s, mostly warm-up)...
         "even-bits": (
             [args.gantrain, "--task", "even-bits", "--device", "cpu", "--steps", "10000",
@@ -71,6 +81,8 @@ def main():
     }
     gantrain_done = r"done: (?P<steps>\d+) steps in (?P<seconds>[0-9.]+) s"
     python_done = r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
+    if args.only:
+        cases = {k: v for k, v in cases.items() if k in args.only.split(",")}
     results = {}
     for task, (ours, theirs, batch) in cases.items():
         samples = {"gantrain": [], "python": []}
@@ -107,6 +119,9 @@ def main():
     print("\nstart-up, median wall s: " +
           ", ".join(f"{name} {statistics.median(v):.2f}" for name, v in startup.items()))
 
+    if mnist_steps_per_s is None:
+        shutil.rmtree(work, ignore_errors=True)
+        return
     out, _, _ = run([args.gemm_bench])
     roof = dict(line.split() for line in out.strip().splitlines())
     step_gflop = float(roof["step_gflop"])

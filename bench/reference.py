@@ -5,6 +5,7 @@ and step order as gantrain, so the two can be timed side by side on the same Lib
 
   reference.py even-bits [--steps 500]
   reference.py mnist --data-dir DIR [--steps 600] [--device cuda] [--batch-size 100]
+  reference.py dcgan --data-dir DIR [--steps 200] [--device cuda] [--batch-size 128]
 
 Prints one line: `train_seconds S steps N` (the training loop alone, after data loading).
 """
@@ -54,12 +55,26 @@ def even_bits(steps):
     return time.perf_counter() - start
 
 
-def mnist(steps, data_dir, device, batch):
-    latent = 100
+def load_training_images(data_dir, device):
+    """The 60,000 training images in [-1, 1] as one resident float tensor [N, 784]."""
     name = "train-images-idx3-ubyte"
     path = os.path.join(data_dir, name)
     images = read_idx_images(path if os.path.exists(path) else path + ".gz")
-    data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).to(device)  # resident
+    return torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).to(device)
+
+
+def real_batches(data, batch, steps, device):
+    """`steps` batches of `data` rows, reshuffled at each epoch (the last partial batch dropped)."""
+    per_epoch = data.shape[0] // batch
+    for step in range(steps):
+        if step % per_epoch == 0:
+            order = torch.randperm(data.shape[0], device=device)
+        yield data[order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]]
+
+
+def mnist(steps, data_dir, device, batch):
+    latent = 100
+    data = load_training_images(data_dir, device)
     act = lambda: nn.LeakyReLU(0.2)
     generator = nn.Sequential(nn.Linear(latent, 256), act(), nn.Linear(256, 512), act(),
                               nn.Linear(512, 1024), act(), nn.Linear(1024, 784), nn.Tanh())
@@ -72,12 +87,8 @@ def mnist(steps, data_dir, device, batch):
     g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
     loss = nn.BCELoss()
-    per_epoch = data.shape[0] // batch
     start = time.perf_counter()
-    for step in range(steps):
-        if step % per_epoch == 0:
-            order = torch.randperm(data.shape[0], device=device)
-        real = data[order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]]
+    for real in real_batches(data, batch, steps, device):
         ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
         # Discriminator step (Algorithm 1, k = 1) on real (1) and detached fakes (0).
         d_opt.zero_grad()
@@ -95,14 +106,51 @@ def mnist(steps, data_dir, device, batch):
     return time.perf_counter() - start
 
 
+def dcgan(steps, data_dir, device, batch):
+    """configs/mnist-dcgan.yaml's model and loop: the DCGAN tutorial's layers at 28x28, with
+    gantrain's step order (D on real, then on fakes drawn without a graph; then G on fresh noise)."""
+    latent = 100
+    data = load_training_images(data_dir, device).view(-1, 1, 28, 28)
+    generator = nn.Sequential(
+        nn.ConvTranspose2d(latent, 128, 7, 1, 0, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 1, 7, 1, 0), nn.Flatten(), nn.Sigmoid())
+    generator.to(device)
+    discriminator.to(device)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    loss = nn.BCELoss()
+    start = time.perf_counter()
+    for real in real_batches(data, batch, steps, device):
+        ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
+        d_opt.zero_grad()
+        with torch.no_grad():
+            fake = generator(torch.randn(batch, latent, 1, 1, device=device))
+        d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake), zeros)) / 2
+        d_loss.backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        g_loss = loss(discriminator(generator(torch.randn(batch, latent, 1, 1, device=device))),
+                      ones)
+        g_loss.backward()
+        g_opt.step()
+    if device != "cpu":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=["even-bits", "mnist"])
+    parser.add_argument("task", choices=["even-bits", "mnist", "dcgan"])
     parser.add_argument("--steps", type=int)
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--threads", type=int, default=1, help="0: torch's default")
-    parser.add_argument("--device", default="cpu", help="mnist only: cpu or cuda")
-    parser.add_argument("--batch-size", type=int, default=100, help="mnist only")
+    parser.add_argument("--device", default="cpu", help="mnist and dcgan: cpu or cuda")
+    parser.add_argument("--batch-size", type=int, help="mnist (default 100) and dcgan (128)")
     args = parser.parse_args()
     torch.manual_seed(0)
     if args.threads > 0:  # 1: the fast setting with OpenBLAS (PERF_NOTES.md); 0 for MKL
@@ -110,9 +158,12 @@ def main():
     if args.task == "even-bits":
         steps = args.steps or 500
         seconds = even_bits(steps)
-    else:
+    elif args.task == "mnist":
         steps = args.steps or 600
-        seconds = mnist(steps, args.data_dir, args.device, args.batch_size)
+        seconds = mnist(steps, args.data_dir, args.device, args.batch_size or 100)
+    else:
+        steps = args.steps or 200
+        seconds = dcgan(steps, args.data_dir, args.device, args.batch_size or 128)
     print(f"train_seconds {seconds:.4f} steps {steps}")
 
 

@@ -61,6 +61,9 @@ bool small_enough(const gantrain::Config& c) {
   int64_t widths = c.model.latent_dim;
   for (int64_t w : c.model.g_hidden) widths += w;
   for (int64_t w : c.model.d_hidden) widths += w;
+  if (c.model.arch == "dcgan")
+    for (const auto* list : {&c.model.g_channels, &c.model.d_channels})
+      for (int64_t w : *list) widths += 8 * w;  // a convolution's 4x4 kernels weigh more
   return widths <= 4096 && c.model.g_hidden.size() + c.model.d_hidden.size() <= 8 &&
          c.log.grid_samples <= 1024 && c.train.batch_size <= 64 && c.train.d_steps <= 4;
 }
@@ -71,8 +74,9 @@ void load(const std::string& path) {
   gantrain::validate(config);
   if (!small_enough(config)) return;
   auto task = gantrain::find_task(config.task).create(config);
-  gantrain::Trainer trainer(task->make_generator(), task->make_discriminator(),
-                            config.model.latent_dim, gantrain::trainer_options(config), torch::kCPU);
+  gantrain::Networks networks = gantrain::make_networks(*task, config);
+  gantrain::Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
+                            gantrain::trainer_options(config), torch::kCPU, nullptr, networks.ema);
   trainer.load(archive);
   torch::Tensor grid_noise, rng;
   archive.read("grid_noise", grid_noise);

@@ -73,7 +73,7 @@ torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, tor
   return sample_noise(model.noise, n, model.latent_dim, torch::kCPU, generator).to(device);
 }
 
-torch::Tensor generate(Mlp& generator, const torch::Tensor& noise) {
+torch::Tensor generate(Generator& generator, const torch::Tensor& noise) {
   torch::NoGradGuard no_grad;
   const bool was_training = generator->is_training();
   generator->eval();
@@ -87,11 +87,14 @@ struct TrainedGenerator {
   std::string path;  // the checkpoint file
   Config config;
   std::unique_ptr<Task> task;
-  Mlp generator{nullptr};
+  Generator generator;
   int64_t step = 0;
+  bool ema = false;  // the weights are the generator EMA's
 };
 
-TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Device device) {
+// The checkpoint's generator EMA where it has one and `raw` is false, else its generator.
+TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Device device,
+                                bool raw) {
   TrainedGenerator out;
   OpenedCheckpoint opened = open_newest_valid_checkpoint(path_or_run_dir, device);
   out.path = opened.path;
@@ -100,7 +103,10 @@ TrainedGenerator load_generator(const std::string& path_or_run_dir, torch::Devic
   out.task = find_task(out.config.task).create(out.config);
   out.generator = out.task->make_generator();
   try {
-    out.step = load_generator_state(archive, out.generator);
+    const GeneratorState state = load_generator_state(archive, *out.generator, !raw);
+    out.step = state.step;
+    out.ema = state.ema;
+    if (state.ema) spdlog::info("samples come from the generator EMA (--raw-generator: from G)");
   } catch (const c10::Error& e) {
     throw Error(out.path + ": generator does not load: " + first_line(e.what()));
   }
@@ -206,8 +212,9 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
   seed_everything(static_cast<uint64_t>(config.train.seed));
 
   auto data = task->make_data(device, shard);
-  Trainer trainer(task->make_generator(), task->make_discriminator(), config.model.latent_dim,
-                  trainer_options(config), device, group);
+  Networks networks = make_networks(*task, config);
+  Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
+                  trainer_options(config), device, group, networks.ema);
   const int64_t per_epoch = data->batches_per_epoch();
   const int64_t total_steps = config.train.steps > 0
                                   ? config.train.steps
@@ -231,8 +238,8 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
       if (state.saved_world_size != shard.world_size && writer)
         spdlog::info("the checkpoint was written by {} rank(s), this run has {}: the global "
                      "batch, data order and random streams carry over, but the gradient sums "
-                     "regroup and dropout masks follow the new shards, so it does not repeat "
-                     "the old run bit for bit (docs/distributed.md)",
+                     "regroup and dropout masks and batch-norm statistics follow the new shards, "
+                     "so it does not repeat the old run bit for bit (docs/distributed.md)",
                      state.saved_world_size, shard.world_size);
     } catch (const c10::Error& e) {
       throw Error(request.resume_checkpoint + ": does not match this config: " +
@@ -256,7 +263,8 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
                                        std::max<int64_t>(resumed_step, 0)});
 
   // Column order: training statistics, task metrics, eval metrics, speed and time.
-  std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake"};
+  const auto [real_column, fake_column] = score_columns(config.train.loss);
+  std::vector<std::string> columns = {"step", "epoch", "d_loss", "g_loss", real_column, fake_column};
   for (const auto& name : task->metric_names()) columns.push_back(name);
   std::set<std::string> eval_columns;
   if (evaluator)
@@ -303,21 +311,21 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
     MetricsRow row;
     row.step = p.step;
     row.values = {{"epoch", p.epoch},         {"d_loss", p.d_loss},
-                  {"g_loss", p.g_loss},       {"d_real", p.d_real},
-                  {"d_fake", p.d_fake},       {"steps_per_s", steps_per_s},
+                  {"g_loss", p.g_loss},       {real_column, p.d_real},
+                  {fake_column, p.d_fake},    {"steps_per_s", steps_per_s},
                   {"images_per_s", steps_per_s * static_cast<double>(config.train.batch_size *
                                                                      config.train.d_steps)}};
     if (!task->metric_names().empty())
-      for (const auto& m : task->metrics(generate(trainer.generator(), eval_noise))) {
+      for (const auto& m : task->metrics(generate(trainer.sampling_generator(), eval_noise))) {
         row.values[m.name] = m.value;
         row.shown.push_back(m.shown);
       }
     // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
     torch::Tensor glimpse = grid_noise.narrow(0, 0, std::min<int64_t>(8, grid_noise.size(0)));
-    std::string text = task->samples_as_text(generate(trainer.generator(), glimpse));
+    std::string text = task->samples_as_text(generate(trainer.sampling_generator(), glimpse));
     if (!text.empty()) row.sample_text = text.substr(0, text.size() - 1) + ", ...]";
     if (evaluator && (p.step % config.eval.every == 0 || p.step == p.total_steps)) {
-      for (const auto& m : evaluator->evaluate(generate(trainer.generator(), eval_noise))) {
+      for (const auto& m : evaluator->evaluate(generate(trainer.sampling_generator(), eval_noise))) {
         row.values[m.name] = m.value;
         row.eval_shown.push_back(m.shown);
       }
@@ -338,7 +346,7 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
     last_log_time += elapsed() - start_s;
   };
   auto write_samples = [&] {
-    const std::string bytes = task->encode_samples(generate(trainer.generator(), grid_noise),
+    const std::string bytes = task->encode_samples(generate(trainer.sampling_generator(), grid_noise),
                                                    config.log.grid_nrow, config.log.grid_scale);
     write_file_atomic(run.sample_path(trainer.step(), task->sample_extension()), bytes);
     for (auto& sink : sinks) {
@@ -370,7 +378,7 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
   if (!result.stopped) {
     std::string summary;
     if (!task->metric_names().empty())
-      for (const auto& m : task->metrics(generate(trainer.generator(), eval_noise)))
+      for (const auto& m : task->metrics(generate(trainer.sampling_generator(), eval_noise)))
         if (!m.shown.empty()) summary += (summary.empty() ? "" : ", ") + m.shown;
     spdlog::info("done: {} steps in {:.3f} s{}{}; checkpoint {}", trainer.step(), elapsed(),
                  summary.empty() ? "" : "; over " + std::to_string(config.eval.samples) +
@@ -414,7 +422,7 @@ TrainResult train(const TrainRequest& request) {
 
 std::string sample(const SampleRequest& request) {
   torch::Device device = resolve_device(request.device);
-  TrainedGenerator trained = load_generator(request.checkpoint, device);
+  TrainedGenerator trained = load_generator(request.checkpoint, device, request.raw_generator);
   const Config& config = trained.config;
   auto& task = trained.task;
   torch::Tensor samples =
@@ -432,7 +440,7 @@ std::string sample(const SampleRequest& request) {
 
 std::string evaluate(const EvalRequest& request) {
   torch::Device device = resolve_device(request.device);
-  TrainedGenerator trained = load_generator(request.checkpoint, device);
+  TrainedGenerator trained = load_generator(request.checkpoint, device, request.raw_generator);
   Config& config = trained.config;
   if (!request.data_dir.empty()) config.data.dir = request.data_dir;
   if (request.n > 0) config.eval.samples = request.n;
@@ -445,9 +453,12 @@ std::string evaluate(const EvalRequest& request) {
   std::vector<Metric> metrics = evaluator->evaluate(
       generate(trained.generator, fixed_noise(config.model, config.eval.samples, seed, device)));
 
-  EvalRecord record{trained.path, trained.step, config.eval.samples, seed, {}};
-  std::string table = fmt::format("{} at step {}, {} samples (noise seed {}):\n", trained.path,
-                                  trained.step, config.eval.samples, seed);
+  EvalRecord record{trained.path, trained.step, config.eval.samples, seed, {},
+                    trained.ema ? "generator_ema" : "generator"};
+  std::string table = fmt::format("{} at step {}, {}, {} samples (noise seed {}):\n",
+                                  trained.path, trained.step,
+                                  trained.ema ? "generator EMA" : "generator", config.eval.samples,
+                                  seed);
   for (const auto& m : metrics) {
     record.metrics.emplace_back(m.name, m.value);
     table += fmt::format("  {:<22} {:>12.4f}   {}\n", m.name, m.value, m.shown);

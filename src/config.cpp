@@ -182,6 +182,9 @@ const std::vector<KeySpec>& key_table() {
     task.get = [](const C& c) { return c.task; };
     t.push_back(task);
 
+    t.push_back(choice_key("model.arch",
+                           "mlp (the seed's MLPs) or dcgan (convolutional, image tasks)",
+                           &C::model, &ModelConfig::arch, {"mlp", "dcgan"}));
     t.push_back(int_key("model.latent_dim", "noise vector length", &C::model,
                         &ModelConfig::latent_dim, 1, 100000));
     t.push_back(choice_key("model.noise", "noise distribution", &C::model, &ModelConfig::noise,
@@ -196,6 +199,16 @@ const std::vector<KeySpec>& key_table() {
                          &ModelConfig::leaky_slope, 0.0, 1.0, false, true));
     t.push_back(real_key("model.dropout", "discriminator dropout after each hidden layer",
                          &C::model, &ModelConfig::dropout, 0.0, 1.0, false, true));
+    t.push_back(widths_key("model.g_channels",
+                           "dcgan: generator channels, one per 2x upsampling stage (2 for 28x28)",
+                           &C::model, &ModelConfig::g_channels));
+    t.push_back(widths_key("model.d_channels",
+                           "dcgan: discriminator channels, one per 2x downsampling stage",
+                           &C::model, &ModelConfig::d_channels));
+    t.push_back(bool_key("model.spectral_norm",
+                         "spectral normalisation of every discriminator layer (dcgan: replaces "
+                         "its batch norm)",
+                         &C::model, &ModelConfig::spectral_norm));
 
     t.push_back(choice_key("data.dataset", "mnist or fashion-mnist (sets the default data.dir)",
                            &C::data, &DataConfig::dataset, {"mnist", "fashion-mnist"}));
@@ -239,6 +252,17 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(choice_key("train.on_nan",
                            "non-finite loss: stop (error, keep the last checkpoint) or skip the update",
                            &C::train, &TrainConfig::on_nan, {"stop", "skip"}));
+    t.push_back(choice_key("train.loss",
+                           "bce (the paper's, non-saturating G), hinge or lsgan (least squares)",
+                           &C::train, &TrainConfig::loss, {"bce", "hinge", "lsgan"}));
+    t.push_back(real_key("train.real_label",
+                         "D's target on real samples for bce and lsgan; below 1 = one-sided "
+                         "label smoothing (0.9 is usual)",
+                         &C::train, &TrainConfig::real_label, 0.5, 1.0, false, false));
+    t.push_back(real_key("train.ema_decay",
+                         "generator EMA decay, e.g. 0.999; grids, sample and eval use the EMA; "
+                         "0 = off",
+                         &C::train, &TrainConfig::ema_decay, 0.0, 1.0, false, true));
     t.push_back(choice_key("train.dist_backend",
                            "data-parallel collectives: auto (NCCL on CUDA, Gloo on CPU), gloo, nccl",
                            &C::train, &TrainConfig::dist_backend, {"auto", "gloo", "nccl"}));
@@ -450,6 +474,9 @@ void validate(const Config& config) {
     throw ConfigError("log.grid_nrow = " + std::to_string(config.log.grid_nrow) +
                       ": expected at most log.grid_samples = " +
                       std::to_string(config.log.grid_samples));
+  if (t.loss == "hinge" && t.real_label != 1.0)
+    throw ConfigError("train.real_label = " + format_double(t.real_label) +
+                      ": label smoothing applies to train.loss bce and lsgan, not hinge");
   if (config.eval.every > 0 && config.eval.every % config.log.every != 0)
     throw ConfigError("eval.every = " + std::to_string(config.eval.every) +
                       ": expected a multiple of log.every = " + std::to_string(config.log.every) +

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "gantrain/commands.h"
+#include "gantrain/device.h"
 #include "gantrain/error.h"
 #include "gantrain/task.h"
 #include "tasks/tasks.h"
@@ -54,6 +55,16 @@ Config default_config(const std::string& task) {
   config.task = entry.name;
   entry.set_defaults(config);
   return config;
+}
+
+Networks make_networks(const Task& task, const Config& config) {
+  Networks out{task.make_generator(), task.make_discriminator(), nullptr};
+  if (config.train.ema_decay > 0) {
+    const torch::Tensor rng = generator_state(default_generator(torch::kCPU));
+    out.ema = task.make_generator();
+    set_generator_state(default_generator(torch::kCPU), rng);
+  }
+  return out;
 }
 
 }  // namespace gantrain

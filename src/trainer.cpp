@@ -45,7 +45,15 @@ TrainerOptions trainer_options(const Config& c) {
   o.generator_first = c.train.order == "g-first";
   o.noise = c.model.noise;
   o.skip_non_finite = c.train.on_nan == "skip";
+  o.loss = c.train.loss;
+  o.real_label = c.train.real_label;
+  o.ema_decay = c.train.ema_decay;
   return o;
+}
+
+double ema_decay_at(double decay, int64_t step) {
+  const auto t = static_cast<double>(step);
+  return std::min(decay, (1.0 + t) / (10.0 + t));
 }
 
 // LibTorch's own Adam::load cannot cross the 1.13 / 2.x line: both versions name each
@@ -100,8 +108,9 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
               "the optimizer state belongs to parameters this optimizer does not have");
 }
 
-Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
-                 torch::Device device, dist::ProcessGroup* group)
+Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
+                 TrainerOptions options, torch::Device device, dist::ProcessGroup* group,
+                 Generator ema)
     : generator_(std::move(generator)),
       discriminator_(std::move(discriminator)),
       latent_dim_(latent_dim),
@@ -109,6 +118,15 @@ Trainer::Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOp
       device_(device) {
   generator_->to(device_);
   discriminator_->to(device_);
+  loss_ = make_gan_loss(options_.loss, options_.real_label);
+  if (options_.ema_decay > 0) {
+    TORCH_CHECK(ema, "Trainer: train.ema_decay needs a generator for the moving average");
+    ema_ = std::move(ema);
+    ema_->to(device_);
+    ema_->eval();  // it is never trained: batch norm uses the running statistics copied from G
+    for (auto& p : ema_->parameters()) p.requires_grad_(false);
+    copy_state(*ema_, *generator_);
+  }
   optimizer_g_ = std::make_unique<torch::optim::Adam>(generator_->parameters(),
                                                       adam(options_.lr_g, options_));
   optimizer_d_ = std::make_unique<torch::optim::Adam>(discriminator_->parameters(),
@@ -132,6 +150,18 @@ void Trainer::apply_update(torch::optim::Adam& optimizer, torch::nn::Module& mod
     return;
   }
   optimizer.step();
+}
+
+void Trainer::update_ema() {
+  torch::NoGradGuard no_grad;
+  const double decay = ema_decay_at(options_.ema_decay, step_);
+  const std::vector<torch::Tensor> average = ema_->parameters(), current = generator_->parameters();
+  for (size_t i = 0; i < average.size(); ++i) average[i].lerp_(current[i], 1.0 - decay);
+  // Batch-norm running statistics are taken from G as they are: they belong to G's current
+  // weights, an approximation for the averaged ones (docs/config.md); recomputing them for the
+  // EMA would take extra forward passes at every sample.
+  const std::vector<torch::Tensor> to = ema_->buffers(), from = generator_->buffers();
+  for (size_t i = 0; i < to.size(); ++i) to[i].copy_(from[i]);
 }
 
 void Trainer::record_step(const StepStats& stats) {
@@ -175,23 +205,20 @@ torch::Tensor Trainer::batch_noise(int64_t n) const {
   return noise(n * shard_.world_size).narrow(0, shard_.rank * n, n);
 }
 
-void Trainer::make_labels(int64_t n) {
-  if (ones_.defined() && ones_.size(0) == n) return;
-  auto options = torch::TensorOptions().device(device_);
-  ones_ = torch::ones({n, 1}, options);
-  real_then_fake_ = torch::cat({ones_, torch::zeros({n, 1}, options)});
-}
-
 void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
                                    StepStats& stats) {
-  // One pass over [real; fake]: the mean BCE over 2n equals the average of the two halves'
-  // means, with half the ops of two passes (the per-op cost dominates small models).
+  // One pass over [real; fake]: half the ops of two passes (the per-op cost dominates small
+  // models). Not with batch norm in D: a mixed batch's statistics would give away which half is
+  // fake, and G's update, which sees generated samples alone, would learn from a different D.
   const int64_t n = real.size(0);
-  torch::Tensor logits = discriminator_->forward(torch::cat({real, fake}));
-  torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, real_then_fake_);
+  torch::Tensor logits =
+      discriminator_->mixes_batch()
+          ? torch::cat({discriminator_->forward(real), discriminator_->forward(fake)})
+          : discriminator_->forward(torch::cat({real, fake}));
+  torch::Tensor loss = loss_->discriminator_loss(logits.narrow(0, 0, n), logits.narrow(0, n, n));
   clear_gradients(*optimizer_d_);
   loss.backward();
-  torch::Tensor mean_d = torch::sigmoid(logits.detach()).view({2, n}).mean(1);
+  torch::Tensor mean_d = loss_->shown_scores(logits.detach()).view({2, n}).mean(1);
   stats.d_loss = loss.detach();
   stats.d_real = mean_d[0];
   stats.d_fake = mean_d[1];
@@ -214,16 +241,14 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
   for (const auto& r : real)
     TORCH_CHECK(r.size(0) == batch, "train_step: real batches differ in size (", r.size(0),
                 " vs ", batch, ")");
-  make_labels(batch);
   StepStats stats;
   step_skipped_ = false;
-  // Non-saturating loss: maximise log D(G(z)) (Goodfellow et al. 2014, section 3). D's weights
-  // are frozen for this backward pass so no gradient is computed only to be thrown away.
+  // D's weights are frozen for G's backward pass so no gradient is computed only to be thrown
+  // away (and spectral norm does no power iteration there).
   auto g_update = [&] {
     torch::Tensor fake = generator_->forward(batch_noise(batch));
     set_requires_grad(*discriminator_, false);
-    torch::Tensor loss =
-        torch::binary_cross_entropy_with_logits(discriminator_->forward(fake), ones_);
+    torch::Tensor loss = loss_->generator_loss(discriminator_->forward(fake));
     clear_gradients(*optimizer_g_);
     loss.backward();
     stats.g_loss = loss.detach();
@@ -235,6 +260,7 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
       stop_agreed_ = mean[1].item<float>() > 0;
     }
     apply_update(*optimizer_g_, *generator_, stats.g_loss);
+    if (ema_) update_ema();
     set_requires_grad(*discriminator_, true);
     return fake.detach();
   };
@@ -303,6 +329,11 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
   optimizer_d_->save(opt_d);
   archive.write("generator", g);
   archive.write("discriminator", d);
+  if (ema_) {
+    torch::serialize::OutputArchive average;
+    ema_->save(average);
+    archive.write("generator_ema", average);
+  }
   archive.write("optimizer_g", opt_g);
   archive.write("optimizer_d", opt_d);
   archive.write("step", torch::tensor(step_));
@@ -317,8 +348,18 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   archive.read("discriminator", d);
   archive.read("optimizer_g", opt_g);
   archive.read("optimizer_d", opt_d);
-  load_parameters(generator_, g);
-  load_parameters(discriminator_, d);
+  load_parameters(*generator_, g);
+  load_parameters(*discriminator_, d);
+  if (ema_) {
+    torch::serialize::InputArchive average;
+    if (archive.try_read("generator_ema", average)) {
+      load_parameters(*ema_, average);
+    } else {
+      spdlog::info("the checkpoint has no generator EMA (it was trained without "
+                   "train.ema_decay): the average starts from its generator");
+      copy_state(*ema_, *generator_);
+    }
+  }
   load_adam_state(opt_g, *optimizer_g_);
   load_adam_state(opt_d, *optimizer_d_);
   torch::Tensor step, sum, steps;

@@ -46,6 +46,7 @@ struct SampleRequest {
   std::string out;          ///< output file (PNG grid for image tasks); empty = print (even-bits)
   int64_t scale = 1;        ///< image grids: pixels per sample pixel (nearest neighbour)
   std::string device = "cpu";
+  bool raw_generator = false;  ///< G itself even where the run kept an EMA of it
 };
 
 /// Draws samples from a checkpoint's generator; returns the text to print (may be empty).
@@ -59,6 +60,7 @@ struct EvalRequest {
   int64_t seed = -1;            ///< noise seed; -1 = the one training-time evaluation uses
   std::string device = "auto";  ///< cpu, cuda, cuda:N or auto
   std::string data_dir;         ///< real data directory; empty = the run's
+  bool raw_generator = false;   ///< G itself even where the run kept an EMA of it
 };
 
 /// Measures a checkpoint's generator (docs/metrics.md), writes eval.json beside the run's

@@ -6,8 +6,9 @@
 
 namespace gantrain {
 
-/// Generator and discriminator shape (both are MLPs) and the noise fed to the generator.
+/// Generator and discriminator architecture and shape, and the noise fed to the generator.
 struct ModelConfig {
+  std::string arch = "mlp";                ///< mlp (the seed's) or dcgan (image tasks)
   int64_t latent_dim = 7;                  ///< noise vector length
   std::string noise = "bits";              ///< bits ({0,1}), gaussian (N(0,1)), uniform ([-1,1])
   std::vector<int64_t> g_hidden;           ///< generator hidden widths, input to output
@@ -15,6 +16,9 @@ struct ModelConfig {
   std::string activation = "leaky_relu";   ///< hidden activation: leaky_relu, relu, tanh
   double leaky_slope = 0.2;                ///< negative slope of leaky_relu
   double dropout = 0.0;                    ///< discriminator dropout after each hidden layer
+  std::vector<int64_t> g_channels = {128, 64};  ///< dcgan: G's channels per 2x stage, coarse to fine
+  std::vector<int64_t> d_channels = {64, 128};  ///< dcgan: D's channels per stage, fine to coarse
+  bool spectral_norm = false;              ///< spectrally normalised D layers (Miyato et al. 2018)
 };
 
 /// Where the real data comes from (MNIST-format tasks).
@@ -39,6 +43,9 @@ struct TrainConfig {
   std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
   int64_t threads = 0;             ///< 0 = the fast default (1 on OpenBLAS, cores on MKL)
   std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
+  std::string loss = "bce";        ///< bce (the paper's, non-saturating G), hinge or lsgan
+  double real_label = 1.0;         ///< D's target on real samples (bce, lsgan); < 1 = label smoothing
+  double ema_decay = 0.0;          ///< generator EMA decay (samples and eval use the EMA); 0 = off
   std::string dist_backend = "auto";  ///< data-parallel collectives: auto, gloo or nccl
   int64_t dist_timeout = 300;      ///< seconds to wait for other ranks before stopping
 };

@@ -9,7 +9,7 @@
 
 #include "gantrain/config.h"
 #include "gantrain/data/batch_source.h"
-#include "gantrain/models/mlp.h"
+#include "gantrain/models/gan_modules.h"
 
 namespace gantrain {
 
@@ -35,9 +35,9 @@ class Task {
  public:
   virtual ~Task() = default;
   /// Generator for this task, freshly initialised from the global RNG.
-  virtual Mlp make_generator() const = 0;
+  virtual Generator make_generator() const = 0;
   /// Discriminator for this task (logits out), freshly initialised from the global RNG.
-  virtual Mlp make_discriminator() const = 0;
+  virtual Discriminator make_discriminator() const = 0;
   /// Real training batches on `device`: this shard's rows of each global batch
   /// (train.batch_size).
   virtual std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const = 0;
@@ -77,5 +77,16 @@ const std::vector<TaskEntry>& task_registry();
 
 /// The entry named `name`; throws ConfigError listing the known tasks.
 const TaskEntry& find_task(const std::string& name);
+
+/// A run's networks, freshly initialised.
+struct Networks {
+  Generator generator;
+  Discriminator discriminator;
+  Generator ema;  ///< the generator EMA's module (train.ema_decay > 0), else nullptr
+};
+
+/// G, then D, drawn from the global RNG; the EMA's module is built without moving that stream
+/// (the trainer overwrites it with G's weights), so a run with EMA trains the same G as without.
+Networks make_networks(const Task& task, const Config& config);
 
 }  // namespace gantrain

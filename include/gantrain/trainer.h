@@ -10,7 +10,9 @@
 
 #include "gantrain/data/batch_source.h"
 #include "gantrain/dist/gradient_sync.h"
-#include "gantrain/models/mlp.h"
+#include "gantrain/config.h"
+#include "gantrain/gan_loss.h"
+#include "gantrain/models/gan_modules.h"
 
 namespace gantrain {
 
@@ -24,7 +26,14 @@ struct TrainerOptions {
   bool generator_first = false;   ///< g-first (even-bits toy) instead of the paper's d-first
   std::string noise = "gaussian"; ///< bits, gaussian or uniform
   bool skip_non_finite = false;   ///< on_nan = skip: updates with a NaN/inf loss or gradient are not applied
+  std::string loss = "bce";       ///< bce, hinge or lsgan (gan_loss.h)
+  double real_label = 1.0;        ///< D's target for real samples (bce, lsgan); < 1: label smoothing
+  double ema_decay = 0.0;         ///< generator EMA decay; 0 = no EMA
 };
+
+/// The EMA decay used after `step` updates: the configured one, capped by (1 + step) / (10 +
+/// step) so that the average forgets its random start within the first hundred steps.
+double ema_decay_at(double decay, int64_t step);
 
 /// The loop's hyperparameters as a config sets them.
 TrainerOptions trainer_options(const Config& config);
@@ -37,10 +46,10 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam
 
 /// One step's statistics as 0-dim tensors on the training device (reading them syncs).
 struct StepStats {
-  torch::Tensor d_loss;  ///< mean of BCE on real (label 1) and fake (label 0), last D update
-  torch::Tensor g_loss;  ///< non-saturating generator loss: BCE of D(G(z)) against label 1
-  torch::Tensor d_real;  ///< mean D(x) in (0, 1)
-  torch::Tensor d_fake;  ///< mean D(G(z)) in (0, 1)
+  torch::Tensor d_loss;  ///< D's loss (GanLoss), last D update
+  torch::Tensor g_loss;  ///< G's loss
+  torch::Tensor d_real;  ///< mean D output on real samples: a probability for bce, else a score
+  torch::Tensor d_fake;  ///< mean D output on generated samples, alike
 };
 
 /// Means of the statistics over one log interval.
@@ -71,8 +80,11 @@ class Trainer {
   /// With a process `group`, training is data-parallel (docs/distributed.md): `real` batches are
   /// this rank's shard, noise is drawn for the global batch and sliced alike, and gradients are
   /// averaged over the ranks before each optimizer step.
-  Trainer(Mlp generator, Mlp discriminator, int64_t latent_dim, TrainerOptions options,
-          torch::Device device, dist::ProcessGroup* group = nullptr);
+  /// `ema`, a generator of the same shape, becomes the moving average of `generator` when
+  /// options.ema_decay > 0 (it starts as a copy).
+  Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
+          TrainerOptions options, torch::Device device, dist::ProcessGroup* group = nullptr,
+          Generator ema = nullptr);
 
   /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches.
   StepStats train_step(const std::vector<torch::Tensor>& real);
@@ -88,8 +100,12 @@ class Trainer {
   int64_t skipped_steps() const { return skipped_steps_; }
   /// [n, latent_dim] noise of the configured kind; `generator` may be empty.
   torch::Tensor noise(int64_t n, c10::optional<at::Generator> generator = {}) const;
-  Mlp& generator() { return generator_; }
-  Mlp& discriminator() { return discriminator_; }
+  Generator& generator() { return generator_; }
+  Discriminator& discriminator() { return discriminator_; }
+  /// The generator's moving average; nullptr without train.ema_decay.
+  Generator& generator_ema() { return ema_; }
+  /// What samples, grids and evaluations come from: the EMA where there is one, else G.
+  Generator& sampling_generator() { return ema_ ? ema_ : generator_; }
   torch::optim::Adam& generator_optimizer() { return *optimizer_g_; }
   torch::optim::Adam& discriminator_optimizer() { return *optimizer_d_; }
   /// The gradient all-reduce of a data-parallel run; nullptr otherwise.
@@ -105,21 +121,21 @@ class Trainer {
                             StepStats& stats);
   // Noise for this rank's `n` rows: the global batch's draw, sliced like the data.
   torch::Tensor batch_noise(int64_t n) const;
-  void make_labels(int64_t n);
   void apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
                     const torch::Tensor& loss);
+  void update_ema();
   void record_step(const StepStats& stats);
   void throw_if_not_finite() const;
 
-  Mlp generator_;
-  Mlp discriminator_;
+  Generator generator_;
+  Discriminator discriminator_;
+  Generator ema_;
   int64_t latent_dim_;
   TrainerOptions options_;
   torch::Device device_;
   std::unique_ptr<torch::optim::Adam> optimizer_g_;
   std::unique_ptr<torch::optim::Adam> optimizer_d_;
-  // Label buffers, reused while the batch size stays the same: [n, 1] ones, [2n, 1] 1s then 0s.
-  torch::Tensor ones_, real_then_fake_;
+  std::unique_ptr<GanLoss> loss_;
   torch::Tensor interval_sum_;  // [4] sums of StepStats since the last log line
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;

@@ -259,11 +259,14 @@ int run_train(int argc, char** argv) {
   }
   gantrain::apply_settings(config, settings);
   if (!request.resume_checkpoint.empty()) {
-    // The checkpoint's weights fix the task and the architecture; the rest may change.
-    if (config.task != resumed.task || model_keys(config) != model_keys(resumed))
+    // The checkpoint's weights fix the task and the architecture, and the loss fixes what
+    // metrics.csv's columns mean; the rest may change.
+    if (config.task != resumed.task || model_keys(config) != model_keys(resumed) ||
+        config.train.loss != resumed.train.loss)
       throw gantrain::ConfigError("--resume " + request.resume_checkpoint +
-                                  ": the task and model.* keys of a run cannot change (it is a '" +
-                                  resumed.task + "' run); start a new run instead");
+                                  ": the task, model.* keys and train.loss of a run cannot change "
+                                  "(it is a '" + resumed.task + "' run with train.loss " +
+                                  resumed.train.loss + "); start a new run instead");
     config.log.out = gantrain::run_dir_of_checkpoint(request.resume_checkpoint);
   }
   gantrain::validate(config);
@@ -333,6 +336,7 @@ int run_sample(int argc, char** argv) {
     ("seed", "noise seed", cxxopts::value<int64_t>()->default_value("0"))
     ("o,out", "output PNG (image tasks); even-bits prints the integers when omitted", cxxopts::value<std::string>())
     ("scale", "image grids: draw each pixel as KxK pixels (nearest neighbour), 1-16", cxxopts::value<int64_t>()->default_value("1"))
+    ("raw-generator", "sample G itself even where the run kept its EMA (train.ema_decay)")
     ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("cpu"));
   // clang-format on
   auto parsed = parse_checkpoint_command(options, "gantrain sample", argc, argv);
@@ -345,6 +349,7 @@ int run_sample(int argc, char** argv) {
   request.seed = args["seed"].as<int64_t>();
   request.scale = args["scale"].as<int64_t>();
   request.device = args["device"].as<std::string>();
+  request.raw_generator = args.count("raw-generator") > 0;
   if (args.count("out")) request.out = args["out"].as<std::string>();
   if (request.n < 1 || request.nrow < 1)
     throw gantrain::ConfigError("gantrain sample: --n and --nrow must be >= 1");
@@ -369,6 +374,7 @@ int run_eval(int argc, char** argv) {
     ("metrics", "metric groups, comma-separated, or all; default: the run's eval.metrics", cxxopts::value<std::string>())
     ("seed", "noise seed; default: the one training-time evaluation uses (train.seed + 1)", cxxopts::value<int64_t>())
     ("data-dir", "real data directory; default: the run's", cxxopts::value<std::string>())
+    ("raw-generator", "measure G itself even where the run kept its EMA (train.ema_decay)")
     ("device", "cpu, cuda, cuda:N or auto", cxxopts::value<std::string>()->default_value("auto"));
   // clang-format on
   auto parsed = parse_checkpoint_command(options, "gantrain eval", argc, argv);
@@ -386,6 +392,7 @@ int run_eval(int argc, char** argv) {
     throw gantrain::ConfigError("gantrain eval: --seed must be >= 0");
   if (args.count("data-dir")) request.data_dir = args["data-dir"].as<std::string>();
   request.device = args["device"].as<std::string>();
+  request.raw_generator = args.count("raw-generator") > 0;
   std::cout << gantrain::evaluate(request) << std::flush;
   return 0;
 }

@@ -33,9 +33,15 @@ void ConsoleSink::write(const MetricsRow& row) {
   else
     line += fmt::format("  {:>6.0f} steps/s", steps_per_s);
   line += fmt::format(
-      "  ETA {:>6}  d_loss {:.3f}  g_loss {:.3f}  D(x) {:.2f}  D(G(z)) {:.2f}",
+      "  ETA {:>6}  d_loss {:.3f}  g_loss {:.3f}",
       format_duration(static_cast<double>(total_steps_ - row.step) / std::max(steps_per_s, 1e-9)),
-      value("d_loss"), value("g_loss"), value("d_real"), value("d_fake"));
+      value("d_loss"), value("g_loss"));
+  // D's outputs: probabilities under bce, raw scores under hinge and lsgan (named apart).
+  if (row.values.count("d_real_score"))
+    line += fmt::format("  score(x) {:.2f}  score(G(z)) {:.2f}", value("d_real_score"),
+                        value("d_fake_score"));
+  else
+    line += fmt::format("  D(x) {:.2f}  D(G(z)) {:.2f}", value("d_real"), value("d_fake"));
   for (const auto& shown : row.shown)
     if (!shown.empty()) line += "  " + shown;
   if (!row.sample_text.empty()) line += "  sample " + row.sample_text;

@@ -58,14 +58,18 @@ RunState load_run_state(torch::serialize::InputArchive& archive, Trainer& traine
   return state;
 }
 
-int64_t load_generator_state(torch::serialize::InputArchive& archive, Mlp& generator) {
+GeneratorState load_generator_state(torch::serialize::InputArchive& archive,
+                                    torch::nn::Module& generator, bool prefer_ema) {
+  GeneratorState state;
   torch::serialize::InputArchive g;
-  torch::Tensor step;
-  archive.read("generator", g);
+  state.ema = prefer_ema && archive.try_read("generator_ema", g);
+  if (!state.ema) archive.read("generator", g);
   load_parameters(generator, g);
+  torch::Tensor step;
   archive.read("step", step);
   TORCH_CHECK(step.numel() == 1, "the checkpoint's step is not one number");
-  return step.item<int64_t>();
+  state.step = step.item<int64_t>();
+  return state;
 }
 
 }  // namespace gantrain

@@ -483,6 +483,7 @@ std::string tensorboard_tag(const std::string& column, bool is_eval) {
   static const std::map<std::string, std::string> kTags = {
       {"d_loss", "loss/d"},           {"g_loss", "loss/g"},
       {"d_real", "D/real"},           {"d_fake", "D/fake"},
+      {"d_real_score", "D/real_score"}, {"d_fake_score", "D/fake_score"},
       {"steps_per_s", "speed/steps_per_s"}, {"images_per_s", "speed/images_per_s"},
       {"elapsed_s", "time/elapsed_s"}, {"epoch", "progress/epoch"}};
   if (column == "step") return "";

@@ -39,9 +39,9 @@ constexpr size_t kMostGrids = 13;
 constexpr uintmax_t kGridBudget = 400 * 1024;
 
 // Columns every run logs; the others are task and evaluation metrics.
-const std::set<std::string> kTrainingColumns = {"step",        "epoch",        "d_loss",
-                                                "g_loss",      "d_real",       "d_fake",
-                                                "steps_per_s", "images_per_s", "elapsed_s"};
+const std::set<std::string> kTrainingColumns = {
+    "step",         "epoch",        "d_loss",      "g_loss",       "d_real",   "d_fake",
+    "d_real_score", "d_fake_score", "steps_per_s", "images_per_s", "elapsed_s"};
 
 // Metrics drawn together (the model beside the real data's reference value), with their range.
 struct MetricPlot {
@@ -330,7 +330,8 @@ std::string eval_section(const Run& run) {
   if (run.eval) {
     const EvalRecord& e = *run.eval;
     return s + "<p class=\"caption\">From eval.json: <code>" + escape_html(e.checkpoint) +
-           "</code>, step " + std::to_string(e.step) + ", " + std::to_string(e.samples) +
+           "</code> (" + escape_html(e.generator) + "), step " + std::to_string(e.step) + ", " +
+           std::to_string(e.samples) +
            " samples (seed " + std::to_string(e.seed) + ").</p>\n" + metric_table(e.metrics) +
            "</section>\n";
   }
@@ -369,8 +370,13 @@ std::string curves_section(const Run& run) {
        svg_line_plot({series_of(t, "d_loss", "D loss"), series_of(t, "g_loss", "G loss")},
                      plot_options("Losses", "loss", {}, {})) +
        "\n" +
-       svg_line_plot({series_of(t, "d_real", "D(x)"), series_of(t, "d_fake", "D(G(z))")},
-                     plot_options("Discriminator outputs", "mean probability", 0.0, 1.0)) +
+       // Probabilities under bce; raw scores (unbounded) under hinge and lsgan.
+       (t.index("d_real_score") >= 0
+            ? svg_line_plot({series_of(t, "d_real_score", "score(x)"),
+                             series_of(t, "d_fake_score", "score(G(z))")},
+                            plot_options("Discriminator outputs", "mean raw score", {}, {}))
+            : svg_line_plot({series_of(t, "d_real", "D(x)"), series_of(t, "d_fake", "D(G(z))")},
+                            plot_options("Discriminator outputs", "mean probability", 0.0, 1.0))) +
        "\n</div></section>\n";
 
   // Sample quality over the run: the known groups first, then any other metric column alone.

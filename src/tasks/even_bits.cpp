@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "gantrain/data/bits.h"
+#include "gantrain/model_factory.h"
 #include "gantrain/metrics/even_bits_metrics.h"
 #include "tasks/tasks.h"
 
@@ -67,8 +68,12 @@ class EvenBitsEvaluator : public Evaluator {
 class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
-  Mlp make_generator() const override { return gantrain::make_generator(config_.model, kBits, "sigmoid"); }
-  Mlp make_discriminator() const override { return gantrain::make_discriminator(config_.model, kBits); }
+  Generator make_generator() const override {
+    return gantrain::make_generator(config_, {kBits}, "sigmoid");
+  }
+  Discriminator make_discriminator() const override {
+    return gantrain::make_discriminator(config_, {kBits});
+  }
   std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const override {
     return std::make_unique<EvenIntegers>(config_.train.batch_size, device, shard);
   }

@@ -5,6 +5,7 @@
 #include "gantrain/data/idx.h"
 #include "gantrain/error.h"
 #include "gantrain/io/png.h"
+#include "gantrain/model_factory.h"
 #include "tasks/tasks.h"
 
 namespace gantrain::detail {
@@ -12,16 +13,17 @@ namespace {
 
 constexpr int64_t kSide = kMnistSide;
 constexpr int64_t kPixels = kSide * kSide;
+constexpr SampleShape kShape{kPixels, 1, kSide};
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 
 class Mnist : public Task {
  public:
   explicit Mnist(const Config& config) : config_(config) {}
-  Mlp make_generator() const override {
-    return gantrain::make_generator(config_.model, kPixels, "tanh");
+  Generator make_generator() const override {
+    return gantrain::make_generator(config_, kShape, "tanh");
   }
-  Mlp make_discriminator() const override {
-    return gantrain::make_discriminator(config_.model, kPixels);
+  Discriminator make_discriminator() const override {
+    return gantrain::make_discriminator(config_, kShape);
   }
 
   std::unique_ptr<BatchSource> make_data(torch::Device device, Shard shard) const override {

@@ -76,8 +76,8 @@ TEST_F(RunStateTest, RoundTripThroughAStreamRestoresEveryPart) {
   EXPECT_EQ(one.saved_world_size, 2);
 
   // `sample` and `eval` read the generator alone.
-  Mlp generator = task_->make_generator();
-  EXPECT_EQ(load_generator_state(in, generator), 3);
+  Generator generator = task_->make_generator();
+  EXPECT_EQ(load_generator_state(in, *generator, /*prefer_ema=*/true).step, 3);
   EXPECT_TRUE(same_parameters(*generator, *trainer->generator()));
 }
 
@@ -90,4 +90,35 @@ TEST_F(RunStateTest, ASingleProcessCheckpointHasOneRow) {
   RunState loaded = load_run_state(in, *make_trainer(), *task_->make_data(torch::kCPU, {}), {});
   EXPECT_EQ(loaded.saved_world_size, 1);
   EXPECT_TRUE(torch::equal(loaded.rng.cpu, saved.rng.cpu));
+}
+
+// With train.ema_decay the checkpoint holds the average too: `sample` and `eval` read it unless
+// told to take G, and a resume restores it.
+TEST_F(RunStateTest, TheGeneratorEmaIsSavedAndPreferredForSampling) {
+  Config config = config_;
+  config.train.ema_decay = 0.9;
+  Networks networks = make_networks(*task_, config);
+  Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
+                  trainer_options(config), torch::kCPU, nullptr, networks.ema);
+  auto data = task_->make_data(torch::kCPU, {});
+  for (int i = 0; i < 3; ++i) trainer.train_step({data->next_batch()});
+  ASSERT_FALSE(same_parameters(*trainer.generator_ema(), *trainer.generator()));
+  RunState saved{to_yaml(config), torch::zeros({2, 7}), {}};
+  saved.rng.cpu = generator_state(default_generator(torch::kCPU));
+  torch::serialize::InputArchive in = round_trip(saved, trainer, *data);
+
+  Generator generator = task_->make_generator();
+  GeneratorState state = load_generator_state(in, *generator, /*prefer_ema=*/true);
+  EXPECT_TRUE(state.ema);
+  EXPECT_TRUE(same_parameters(*generator, *trainer.generator_ema()));
+  state = load_generator_state(in, *generator, /*prefer_ema=*/false);
+  EXPECT_FALSE(state.ema);
+  EXPECT_TRUE(same_parameters(*generator, *trainer.generator()));
+
+  torch::manual_seed(99);
+  Networks other = make_networks(*task_, config);
+  Trainer resumed(other.generator, other.discriminator, config.model.latent_dim,
+                  trainer_options(config), torch::kCPU, nullptr, other.ema);
+  load_run_state(in, resumed, *task_->make_data(torch::kCPU, {}), {});
+  EXPECT_TRUE(same_parameters(*resumed.generator_ema(), *trainer.generator_ema()));
 }

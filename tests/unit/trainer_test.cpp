@@ -4,6 +4,7 @@
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
 #include "gantrain/error.h"
+#include "gantrain/model_factory.h"
 #include "gantrain/task.h"
 #include "gantrain/torch_compat.h"
 #include "gantrain/trainer.h"
@@ -14,18 +15,22 @@ using namespace gantrain;
 
 namespace {
 
+constexpr SampleShape kMnistShape{784, 1, 28};
+
 struct ToyRun {
   std::unique_ptr<Task> task;
   std::unique_ptr<BatchSource> data;
   std::unique_ptr<Trainer> trainer;
 };
 
-ToyRun make_run(const Config& c) {
+// `with_data` false: no data source (the MNIST task would read files); feed train_step yourself.
+ToyRun make_run(const Config& c, bool with_data = true) {
   ToyRun r;
   r.task = find_task(c.task).create(c);
-  r.data = r.task->make_data(torch::kCPU, {});
-  r.trainer = std::make_unique<Trainer>(r.task->make_generator(), r.task->make_discriminator(),
-                                        c.model.latent_dim, trainer_options(c), torch::kCPU);
+  if (with_data) r.data = r.task->make_data(torch::kCPU, {});
+  Networks n = make_networks(*r.task, c);
+  r.trainer = std::make_unique<Trainer>(n.generator, n.discriminator, c.model.latent_dim,
+                                        trainer_options(c), torch::kCPU, nullptr, n.ema);
   return r;
 }
 
@@ -41,12 +46,42 @@ std::vector<double> run_steps(ToyRun& r, int64_t n, int64_t d_steps) {
   return losses;
 }
 
+// A run of `c` continued from `from`'s checkpoint, as --resume does: a fresh run on another random
+// stream, then the trainer's state and the RNG state read back through a serialized archive.
+ToyRun resume_run(const Config& c, ToyRun& from) {
+  std::stringstream buffer;
+  {
+    torch::serialize::OutputArchive archive;
+    from.trainer->save(archive);
+    archive.write("rng", generator_state(default_generator(torch::kCPU)));
+    archive.save_to(buffer);
+  }
+  torch::manual_seed(12345);  // a different stream, which the load must override
+  ToyRun resumed = make_run(c, from.data != nullptr);
+  torch::serialize::InputArchive archive;
+  archive.load_from(buffer);
+  resumed.trainer->load(archive);
+  torch::Tensor rng;
+  archive.read("rng", rng);
+  set_generator_state(default_generator(torch::kCPU), rng);
+  if (resumed.data) {
+    torch::serialize::OutputArchive data_out;
+    from.data->save(data_out);
+    std::stringstream data_buffer;
+    data_out.save_to(data_buffer);
+    torch::serialize::InputArchive data_in;
+    data_in.load_from(data_buffer);
+    resumed.data->load(data_in);
+  }
+  return resumed;
+}
+
 // The MNIST MLP with hidden layers of 16, on `device`.
 Trainer small_mnist_trainer(torch::Device device) {
   Config c = default_config("mnist");
   c.model.g_hidden = {16};
   c.model.d_hidden = {16};
-  return Trainer(make_generator(c.model, 784, "tanh"), make_discriminator(c.model, 784),
+  return Trainer(make_generator(c, kMnistShape, "tanh"), make_discriminator(c, kMnistShape),
                  c.model.latent_dim, trainer_options(c), device);
 }
 
@@ -95,8 +130,8 @@ TEST_F(TrainerTest, PaperOrderWithSeveralDiscriminatorSteps) {
 
 TEST_F(TrainerTest, MlpShapes) {
   Config c = default_config("mnist");
-  Mlp g = make_generator(c.model, 784, "tanh");
-  Mlp d = make_discriminator(c.model, 784);
+  Generator g = make_generator(c, kMnistShape, "tanh");
+  Discriminator d = make_discriminator(c, kMnistShape);
   torch::Tensor fake = g->forward(torch::randn({5, 100}));
   EXPECT_EQ(fake.sizes(), (std::vector<int64_t>{5, 784}));
   EXPECT_LE(fake.abs().max().item<float>(), 1.0f);
@@ -114,21 +149,7 @@ TEST_F(TrainerTest, ResumeEqualsUninterruptedRun) {
   torch::manual_seed(0);
   ToyRun first = make_run(c);
   std::vector<double> got = run_steps(first, 20, 1);
-  std::stringstream buffer;
-  {
-    torch::serialize::OutputArchive archive;
-    first.trainer->save(archive);
-    archive.write("rng", generator_state(default_generator(torch::kCPU)));
-    archive.save_to(buffer);
-  }
-  torch::manual_seed(12345);  // a different stream, which the load must override
-  ToyRun second = make_run(c);
-  torch::serialize::InputArchive archive;
-  archive.load_from(buffer);
-  second.trainer->load(archive);
-  torch::Tensor rng;
-  archive.read("rng", rng);
-  set_generator_state(default_generator(torch::kCPU), rng);
+  ToyRun second = resume_run(c, first);
   EXPECT_EQ(second.trainer->step(), 20);
   std::vector<double> rest = run_steps(second, 20, 1);
   got.insert(got.end(), rest.begin(), rest.end());
@@ -423,4 +444,136 @@ TEST_F(TrainerTest, NanSkipModeDropsTheBadUpdatesAndCountsThem) {
   ToyRun resumed = make_run(c);
   resumed.trainer->load(in);
   EXPECT_EQ(resumed.trainer->skipped_steps(), 2);
+}
+
+namespace {
+
+// Losses of steps [from, to) of an MNIST-shaped run fed with fixed random images (no data
+// files needed); step i's real batch depends on i alone.
+std::vector<double> image_steps(Trainer& trainer, int64_t from, int64_t to) {
+  std::vector<double> out;
+  for (int64_t i = from; i < to; ++i) {
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(100 + i));
+    StepStats s = trainer.train_step({at::rand({8, 784}, g, torch::TensorOptions()) * 2 - 1});
+    out.insert(out.end(), {s.d_loss.item<double>(), s.g_loss.item<double>(),
+                           s.d_real.item<double>(), s.d_fake.item<double>()});
+  }
+  return out;
+}
+
+std::vector<torch::Tensor> state_of(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out = m.parameters();
+  for (const auto& b : m.buffers()) out.push_back(b);
+  return out;
+}
+
+void expect_same_state(torch::nn::Module& a, torch::nn::Module& b) {
+  auto sa = state_of(a), sb = state_of(b);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i) EXPECT_TRUE(torch::equal(sa[i], sb[i])) << i;
+}
+
+Config small_image_config() {
+  Config c = default_config("mnist");
+  c.model.g_hidden = {16};
+  c.model.d_hidden = {16};
+  c.model.g_channels = {8, 4};
+  c.model.d_channels = {4, 8};
+  return c;
+}
+
+// Each training method alone, and two combinations with the DCGAN.
+std::vector<std::pair<std::string, std::function<void(Config&)>>> training_methods() {
+  return {
+      {"ema", [](Config& c) { c.train.ema_decay = 0.9; }},
+      {"label smoothing", [](Config& c) { c.train.real_label = 0.9; }},
+      {"hinge", [](Config& c) { c.train.loss = "hinge"; }},
+      {"lsgan", [](Config& c) { c.train.loss = "lsgan"; }},
+      {"spectral norm", [](Config& c) { c.model.spectral_norm = true; }},
+      {"dcgan + ema", [](Config& c) { c.model.arch = "dcgan"; c.train.ema_decay = 0.9; }},
+      {"dcgan + spectral norm + hinge",
+       [](Config& c) { c.model.arch = "dcgan"; c.model.spectral_norm = true; c.train.loss = "hinge"; }},
+  };
+}
+
+}  // namespace
+
+// Every training method resumes bit for bit: models, spectral-norm vectors, batch-norm
+// statistics, the EMA, both optimizers and the random stream come back.
+TEST_F(TrainerTest, EveryMethodResumesExactly) {
+  for (const auto& [name, set] : training_methods()) {
+    SCOPED_TRACE(name);
+    Config c = small_image_config();
+    set(c);
+    torch::manual_seed(0);
+    ToyRun straight = make_run(c, false);
+    std::vector<double> expected = image_steps(*straight.trainer, 0, 6);
+
+    torch::manual_seed(0);
+    ToyRun first = make_run(c, false);
+    std::vector<double> got = image_steps(*first.trainer, 0, 3);
+    ToyRun second = resume_run(c, first);
+    std::vector<double> rest = image_steps(*second.trainer, 3, 6);
+    got.insert(got.end(), rest.begin(), rest.end());
+    EXPECT_EQ(got, expected);
+    expect_same_state(*second.trainer->generator(), *straight.trainer->generator());
+    expect_same_state(*second.trainer->discriminator(), *straight.trainer->discriminator());
+    if (c.train.ema_decay > 0)
+      expect_same_state(*second.trainer->generator_ema(), *straight.trainer->generator_ema());
+  }
+}
+
+// The NaN guard sees a non-finite loss under every method (stop mode's device-side flag).
+TEST_F(TrainerTest, TheNanGuardCoversEveryMethod) {
+  for (const auto& [name, set] : training_methods()) {
+    SCOPED_TRACE(name);
+    Config c = small_image_config();
+    set(c);
+    ToyRun r = make_run(c, false);
+    image_steps(*r.trainer, 0, 2);
+    EXPECT_EQ(r.trainer->first_non_finite_step(), 0);
+    r.trainer->train_step({torch::full({8, 784}, NAN)});
+    EXPECT_EQ(r.trainer->first_non_finite_step(), 3);
+  }
+}
+
+TEST_F(TrainerTest, EmaIsTheWarmedUpMovingAverageOfG) {
+  EXPECT_DOUBLE_EQ(ema_decay_at(0.999, 0), 0.1);       // (1 + 0) / (10 + 0)
+  EXPECT_DOUBLE_EQ(ema_decay_at(0.999, 90), 0.91);     // (1 + 90) / (10 + 90)
+  EXPECT_DOUBLE_EQ(ema_decay_at(0.999, 100000), 0.999);
+  Config c = small_image_config();
+  c.train.ema_decay = 0.5;
+  ToyRun r = make_run(c, false);
+  Trainer& t = *r.trainer;
+  expect_same_state(*t.generator_ema(), *t.generator());  // starts as G
+  EXPECT_EQ(t.sampling_generator().get(), t.generator_ema().get());
+  image_steps(t, 0, 2);
+  // The third update, from the average after two: e3 = d e2 + (1 - d) g3 with d = min(0.5, 3/12).
+  std::vector<torch::Tensor> e2;
+  for (const auto& p : t.generator_ema()->parameters()) e2.push_back(p.clone());
+  image_steps(t, 2, 3);
+  const double d = ema_decay_at(0.5, 2);
+  EXPECT_DOUBLE_EQ(d, 0.25);
+  auto ema = t.generator_ema()->parameters(), g = t.generator()->parameters();
+  for (size_t i = 0; i < ema.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(ema[i], d * e2[i] + (1 - d) * g[i], 1e-6, 1e-7)) << i;
+    EXPECT_FALSE(torch::equal(ema[i], g[i]));
+    EXPECT_FALSE(ema[i].requires_grad());
+  }
+  // Without EMA, samples come from G.
+  ToyRun plain = make_run(small_image_config(), false);
+  EXPECT_EQ(plain.trainer->generator_ema(), nullptr);
+  EXPECT_EQ(plain.trainer->sampling_generator().get(), plain.trainer->generator().get());
+}
+
+// With EMA the raw G follows exactly the run without it: the EMA's module is built off-stream.
+TEST_F(TrainerTest, EmaLeavesGsTrainingUnchanged) {
+  Config c = small_image_config();
+  torch::manual_seed(0);
+  ToyRun plain = make_run(c, false);
+  std::vector<double> expected = image_steps(*plain.trainer, 0, 3);
+  c.train.ema_decay = 0.99;
+  torch::manual_seed(0);
+  ToyRun with_ema = make_run(c, false);
+  EXPECT_EQ(image_steps(*with_ema.trainer, 0, 3), expected);
 }

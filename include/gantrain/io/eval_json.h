@@ -15,6 +15,9 @@ struct EvalRecord {
   int64_t samples = 0;     ///< generated samples measured
   int64_t seed = 0;        ///< seed of their noise
   std::vector<std::pair<std::string, double>> metrics;  ///< name, value (NaN is written as null)
+  /// Which weights: "generator" or "generator_ema" (the checkpoint key; files written before
+  /// train.ema_decay existed read as "generator").
+  std::string generator = "generator";
 };
 
 /// Writes `record` as JSON to `path`, atomically.

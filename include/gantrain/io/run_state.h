@@ -40,8 +40,15 @@ void save_run_state(torch::serialize::OutputArchive& archive, const RunState& st
 RunState load_run_state(torch::serialize::InputArchive& archive, Trainer& trainer,
                         BatchSource& data, Shard shard);
 
-/// Loads a checkpoint's generator weights into `generator`; returns the step it was saved at.
-/// Throws c10::Error where they do not match.
-int64_t load_generator_state(torch::serialize::InputArchive& archive, Mlp& generator);
+/// What load_generator_state loaded.
+struct GeneratorState {
+  int64_t step = 0;   ///< the step the checkpoint was saved at
+  bool ema = false;   ///< the weights are the generator EMA's
+};
+
+/// Loads a checkpoint's generator weights into `generator`: the EMA's when `prefer_ema` and the
+/// run kept one (train.ema_decay), else G's. Throws c10::Error where they do not match.
+GeneratorState load_generator_state(torch::serialize::InputArchive& archive,
+                                    torch::nn::Module& generator, bool prefer_ema);
 
 }  // namespace gantrain

@@ -1,12 +1,13 @@
 #pragma once
-/// Multi-layer perceptrons: the generator and the discriminator of both tasks.
+/// Multi-layer perceptrons: the seed generator and discriminator of both tasks.
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "gantrain/config.h"
+#include "gantrain/models/gan_modules.h"
+#include "gantrain/models/spectral_norm.h"
 
 namespace gantrain {
 
@@ -19,37 +20,47 @@ struct MlpOptions {
   double leaky_slope = 0.2;               ///< negative slope of leaky_relu
   double dropout = 0.0;                   ///< dropout after each hidden activation
   std::string output = "none";            ///< output nonlinearity: none, sigmoid or tanh
+  bool spectral_norm = false;             ///< spectrally normalised weights (discriminators)
 };
 
-/// [N, in] -> [N, out]. Submodules are named "fc0", "fc1", ... (the checkpoint schema).
-class MlpImpl : public torch::nn::Module {
+/// The layers of an MLP, registered on the module that owns them as "layers" with linear layers
+/// "fc0", "fc1", ... (the checkpoint schema of every gantrain MLP).
+class MlpLayers {
  public:
-  explicit MlpImpl(MlpOptions options);
-  /// [N, in] -> [N, out]
-  torch::Tensor forward(torch::Tensor x);
-  /// The options it was built with.
+  MlpLayers(torch::nn::Module& owner, MlpOptions options);
+  /// [N, in] -> [N, out]; dropout only while `owner` trains.
+  torch::Tensor forward(const torch::Tensor& x, bool training);
   const MlpOptions& options() const { return options_; }
 
  private:
   MlpOptions options_;
-  torch::nn::Sequential layers_;
+  std::vector<torch::nn::Linear> linear_;
+  std::vector<SpectralNorm> norm_;  // one per linear layer; disabled without spectral_norm
 };
-TORCH_MODULE(Mlp);
 
-/// Generator: [N, latent_dim] -> [N, data_dim], output squashed by `output` (sigmoid or tanh).
-Mlp make_generator(const ModelConfig& model, int64_t data_dim, const std::string& output);
+/// MLP generator: noise [N, in] -> samples [N, out].
+class MlpGeneratorImpl : public GeneratorImpl {
+ public:
+  explicit MlpGeneratorImpl(MlpOptions options) : layers_(*this, std::move(options)) {}
+  torch::Tensor forward(torch::Tensor noise) override { return layers_.forward(noise, is_training()); }
 
-/// Discriminator: [N, data_dim] -> [N, 1] logits. The sigmoid is folded into the loss
-/// (BCE-with-logits): the same model as a sigmoid output with BCE, numerically safer.
-Mlp make_discriminator(const ModelConfig& model, int64_t data_dim);
+ private:
+  MlpLayers layers_;
+};
 
-/// Loads `model`'s parameters from `archive`; throws c10::Error naming the tensor when one has
-/// another shape or type than the model (torch's own load would silently take it).
-void load_parameters(Mlp& model, torch::serialize::InputArchive& archive);
+/// MLP discriminator: samples [N, in] -> logits [N, out = 1].
+class MlpDiscriminatorImpl : public DiscriminatorImpl {
+ public:
+  explicit MlpDiscriminatorImpl(MlpOptions options) : layers_(*this, std::move(options)) {}
+  torch::Tensor forward(torch::Tensor samples) override {
+    return layers_.forward(samples, is_training());
+  }
 
-/// Draws [n, latent_dim] noise of kind bits/gaussian/uniform on `device`; `generator` may be
-/// undefined (the device's default generator is used then).
-torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
-                           torch::Device device, c10::optional<at::Generator> generator = {});
+ private:
+  MlpLayers layers_;
+};
+
+/// The parameter count of an MLP of these widths.
+int64_t mlp_parameter_count(const std::vector<int64_t>& hidden, int64_t in, int64_t out);
 
 }  // namespace gantrain

@@ -1,0 +1,34 @@
+#pragma once
+/// The adversarial objectives the trainer can use (DESIGN.md section 11): one class per loss,
+/// one factory choosing by train.loss.
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace gantrain {
+
+class GanLoss {
+ public:
+  virtual ~GanLoss() = default;
+  /// D's loss from its logits [N, 1] on real and on generated samples (a 0-dim mean).
+  virtual torch::Tensor discriminator_loss(const torch::Tensor& real_logits,
+                                           const torch::Tensor& fake_logits) const = 0;
+  /// G's loss from D's logits on generated samples.
+  virtual torch::Tensor generator_loss(const torch::Tensor& fake_logits) const = 0;
+  /// D's outputs as the progress line shows them: probabilities for BCE, raw scores otherwise.
+  virtual torch::Tensor shown_scores(const torch::Tensor& logits) const { return logits; }
+};
+
+/// bce (Goodfellow et al. 2014, the non-saturating G loss), hinge (Lim & Ye 2017; Miyato et al.
+/// 2018) or lsgan (Mao et al. 2017). `real_label` is D's target for real samples in bce and
+/// lsgan: below 1 it is one-sided label smoothing (Salimans et al. 2016). Throws ConfigError for
+/// another name.
+std::unique_ptr<GanLoss> make_gan_loss(const std::string& name, double real_label = 1.0);
+
+/// The metrics.csv columns of mean D output on real and on generated samples: d_real and d_fake
+/// (probabilities) for bce, d_real_score and d_fake_score (raw scores) for the others, so that
+/// nobody reads a hinge score as a probability.
+std::pair<std::string, std::string> score_columns(const std::string& loss);
+
+}  // namespace gantrain

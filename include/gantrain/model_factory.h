@@ -1,0 +1,28 @@
+#pragma once
+/// Builds a task's generator and discriminator from the config (model.arch): the one place
+/// where config keys become model Options, so models/ never sees Config.
+#include <cstdint>
+#include <string>
+
+#include "gantrain/config.h"
+#include "gantrain/models/gan_modules.h"
+
+namespace gantrain {
+
+/// What a task's samples are: `features` numbers each, and for images their layout.
+struct SampleShape {
+  int64_t features = 0;
+  int64_t channels = 0;  ///< 0: not an image (model.arch = dcgan is refused)
+  int64_t side = 0;      ///< image height = width
+};
+
+/// Fresh generator (initialised from the global RNG) whose samples have `shape`; an MLP's
+/// output passes through `mlp_output` (sigmoid or tanh), a DCGAN's through tanh. Throws
+/// ConfigError naming the key that does not fit the task.
+Generator make_generator(const Config& config, const SampleShape& shape,
+                         const std::string& mlp_output);
+
+/// Fresh discriminator (logits out) for samples of `shape`.
+Discriminator make_discriminator(const Config& config, const SampleShape& shape);
+
+}  // namespace gantrain

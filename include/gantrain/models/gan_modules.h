@@ -1,0 +1,43 @@
+#pragma once
+/// The two module types every model provides (DESIGN.md section 11): the trainer, checkpoints,
+/// `sample` and `eval` see these, never a concrete architecture.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gantrain {
+
+/// Noise [N, latent_dim] -> samples [N, features] (flat, whatever the architecture's layout).
+class GeneratorImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor noise) = 0;
+};
+
+/// Samples [N, features] -> logits [N, 1] (unbounded scores; the loss gives them meaning).
+class DiscriminatorImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor samples) = 0;
+  /// True when a sample's logit depends on the rest of its batch (batch norm while training):
+  /// the trainer then passes real and generated samples separately, as G's update sees them.
+  virtual bool mixes_batch() const { return false; }
+};
+
+using Generator = std::shared_ptr<GeneratorImpl>;
+using Discriminator = std::shared_ptr<DiscriminatorImpl>;
+
+/// Loads `model`'s parameters and buffers from `archive`; throws c10::Error naming the tensor
+/// when one has another shape or type than the model (torch's own load would silently take it).
+void load_parameters(torch::nn::Module& model, torch::serialize::InputArchive& archive);
+
+/// Draws [n, latent_dim] noise of kind bits/gaussian/uniform on `device`; `generator` may be
+/// undefined (the device's default generator is used then).
+torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
+                           torch::Device device, c10::optional<at::Generator> generator = {});
+
+/// A deep copy of `source`'s parameters and buffers into `target`, a module of the same shape
+/// (the generator EMA starts as the generator).
+void copy_state(torch::nn::Module& target, const torch::nn::Module& source);
+
+}  // namespace gantrain

@@ -1,0 +1,67 @@
+#include "gantrain/gan_loss.h"
+
+#include "gantrain/error.h"
+
+namespace gantrain {
+namespace {
+
+// BCE with logits against a target t is softplus(x) - t x: no label tensors, stable for any x.
+class BceLoss : public GanLoss {
+ public:
+  explicit BceLoss(double real_label) : real_label_(real_label) {}
+  torch::Tensor discriminator_loss(const torch::Tensor& real, const torch::Tensor& fake) const override {
+    // The mean of the two halves' BCE: the seed's single BCE over [real; fake].
+    torch::Tensor on_real = real_label_ == 1.0 ? torch::softplus(-real)
+                                               : torch::softplus(real) - real_label_ * real;
+    return (on_real.mean() + torch::softplus(fake).mean()) * 0.5;
+  }
+  torch::Tensor generator_loss(const torch::Tensor& fake) const override {
+    return torch::softplus(-fake).mean();  // -log D(G(z)), Goodfellow et al. 2014, section 3
+  }
+  torch::Tensor shown_scores(const torch::Tensor& logits) const override {
+    return torch::sigmoid(logits);
+  }
+
+ private:
+  double real_label_;
+};
+
+class HingeLoss : public GanLoss {
+ public:
+  torch::Tensor discriminator_loss(const torch::Tensor& real, const torch::Tensor& fake) const override {
+    return torch::relu(1 - real).mean() + torch::relu(1 + fake).mean();
+  }
+  torch::Tensor generator_loss(const torch::Tensor& fake) const override { return -fake.mean(); }
+};
+
+// Least squares with targets a = 0 (fake) and b = real_label (real) for D, and c = b for G
+// (Mao et al. 2017 use c = b).
+class LeastSquaresLoss : public GanLoss {
+ public:
+  explicit LeastSquaresLoss(double real_label) : real_label_(real_label) {}
+  torch::Tensor discriminator_loss(const torch::Tensor& real, const torch::Tensor& fake) const override {
+    return ((real - real_label_).square().mean() + fake.square().mean()) * 0.5;
+  }
+  torch::Tensor generator_loss(const torch::Tensor& fake) const override {
+    return (fake - real_label_).square().mean() * 0.5;
+  }
+
+ private:
+  double real_label_;
+};
+
+}  // namespace
+
+std::unique_ptr<GanLoss> make_gan_loss(const std::string& name, double real_label) {
+  if (name == "bce") return std::make_unique<BceLoss>(real_label);
+  if (name == "hinge") return std::make_unique<HingeLoss>();
+  if (name == "lsgan") return std::make_unique<LeastSquaresLoss>(real_label);
+  throw ConfigError("train.loss = '" + name + "': expected bce, hinge or lsgan");
+}
+
+std::pair<std::string, std::string> score_columns(const std::string& loss) {
+  if (loss == "bce") return {"d_real", "d_fake"};
+  return {"d_real_score", "d_fake_score"};
+}
+
+}  // namespace gantrain
