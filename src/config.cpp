@@ -69,12 +69,6 @@ std::vector<int64_t> parse_int_list(const std::string& text) {
   return out;
 }
 
-std::string format_int_list(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
 // Field accessors: `section` selects the sub-struct, `member` the field in it.
 template <class Section, class T>
 KeySpec field(std::string key, std::string help, Section Config::*section, T Section::*member,
@@ -481,6 +475,12 @@ void validate(const Config& config) {
     throw ConfigError("eval.every = " + std::to_string(config.eval.every) +
                       ": expected a multiple of log.every = " + std::to_string(config.log.every) +
                       " (evaluations are written with the metrics.csv rows)");
+}
+
+std::string format_int_list(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
 }
 
 std::string to_yaml(const Config& config) {

@@ -11,15 +11,9 @@ namespace {
 // instead of an allocation that fails or, worse, swaps the machine to a halt.
 constexpr int64_t kMaxParameters = 500'000'000;
 
-std::string list_text(const std::vector<int64_t>& v) {
-  std::string s;
-  for (int64_t x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
-  return "[" + s + "]";
-}
-
 void check_count(const std::string& key, const std::vector<int64_t>& widths, double count) {
   if (count > static_cast<double>(kMaxParameters))
-    throw ConfigError(key + " = " + list_text(widths) + ": the network would have " +
+    throw ConfigError(key + " = " + format_int_list(widths) + ": the network would have " +
                       std::to_string(static_cast<int64_t>(count)) + " parameters, expected at most " +
                       std::to_string(kMaxParameters));
 }
@@ -33,7 +27,7 @@ DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
   for (const auto& [key, widths] : {std::pair{"model.g_channels", &m.g_channels},
                                     std::pair{"model.d_channels", &m.d_channels}}) {
     if (dcgan_base_side(shape.side, widths->size()) == 0)
-      throw ConfigError(std::string(key) + " = " + list_text(*widths) + ": each width is one 2x " +
+      throw ConfigError(std::string(key) + " = " + format_int_list(*widths) + ": each width is one 2x " +
                         "resolution stage, and " + std::to_string(widths->size()) +
                         " stages do not fit " + std::to_string(shape.side) + "x" +
                         std::to_string(shape.side) + " images (expected 1 or 2 widths for 28x28)");

@@ -123,6 +123,9 @@ void validate(const Config& config);
 /// batch, must split evenly among them. Throws ConfigError.
 void validate_world_size(const Config& config, int64_t world_size);
 
+/// A width list as configs and messages write it: "[256, 512]".
+std::string format_int_list(const std::vector<int64_t>& values);
+
 /// The resolved config as YAML, every key present; read_config_text(to_yaml(c)) gives back c.
 std::string to_yaml(const Config& config);
 

@@ -30,7 +30,6 @@ class MlpLayers {
   MlpLayers(torch::nn::Module& owner, MlpOptions options);
   /// [N, in] -> [N, out]; dropout only while `owner` trains.
   torch::Tensor forward(const torch::Tensor& x, bool training);
-  const MlpOptions& options() const { return options_; }
 
  private:
   MlpOptions options_;
