@@ -1,10 +1,25 @@
 #!/usr/bin/env python3
-"""Runs gantrain and the PyTorch-in-Python reference alternately, several times in one run, and
-prints medians side by side: training steps/s, images/s, whole-process wall time, peak RSS, and
-the ratios; then the roofline (FLOPs of an MNIST step against measured GEMM throughput).
+"""Runs gantrain and its PyTorch-in-Python peers (bench/reference.py) alternately, several times in
+one run, and prints medians side by side: training steps/s, images/s, whole-process wall time,
+peak RSS, and gantrain's ratio to each peer and to the fastest of them; then the start-up of
+gantrain and of Python with torch, and the roofline (FLOPs of an MNIST step against measured GEMM
+throughput).
 
   compare.py --gantrain build/gantrain --gemm-bench build/gemm_bench [--repeats 3]
-             [--mnist-steps 600] [--dcgan-steps 200] [--only mnist,dcgan,even-bits,eb-default]
+             [--mnist-steps 600] [--dcgan-steps 200] [--even-bits-steps 10000]
+             [--only mnist,dcgan,even-bits,eb-default] [--peers python,py-tuned,py-fused,py-compile]
+
+The peers, all the same loop in the Python running this script:
+  python      the tutorial loop exactly as users run it
+  py-tuned    with glibc's allocator thresholds set through the environment, as gantrain sets
+              them in-process (docs/performance.md, "Caveat on the MNIST ratio")
+  py-fused    py-tuned with torch.optim.Adam(fused=True) (CPU: PyTorch 2.4+)
+  py-compile  py-fused (py-tuned where fused Adam is missing) with the training step under
+              torch.compile (PyTorch 2.0+). Its first steps compile and are left out of steps/s
+              (wall time keeps them); the row shows their seconds, the median and the first run's:
+              inductor's caches start empty in each compare.py run, so the first run compiles
+              from scratch and later ones reuse its kernels.
+A peer this torch lacks gets an `n/a` row saying why: compare.py asks reference.py --check first.
 """
 import argparse
 import os
@@ -17,6 +32,10 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REFERENCE = os.path.join(HERE, "reference.py")
+PEERS = ["python", "py-tuned", "py-fused", "py-compile"]
+# gantrain's mallopt values (src/cli/main.cpp), read by glibc from the environment at start-up.
+TUNED = {"MALLOC_MMAP_THRESHOLD_": "67108864", "MALLOC_TRIM_THRESHOLD_": "268435456"}
 
 
 def run(cmd, env=None):
@@ -31,12 +50,29 @@ def run(cmd, env=None):
     return out, wall, usage.ru_maxrss / 1024.0
 
 
-def steps_per_second(out, pattern):
-    """Training steps per second from a program's timing line (named groups steps, seconds)."""
+def timing(out, pattern):
+    """(training steps per second, warm-up seconds or 0) from a program's timing line."""
     match = re.search(pattern, out)
     if not match:
         sys.exit(f"bench: no timing line in output:\n{out}")
-    return int(match.group("steps")) / float(match.group("seconds"))
+    warmup = match.groupdict().get("warmup")
+    return int(match.group("steps")) / float(match.group("seconds")), float(warmup or 0)
+
+
+def missing(options):
+    """Why reference.py cannot run with these options on this torch, or None."""
+    proc = subprocess.run([sys.executable, REFERENCE, "even-bits", "--check"] + options,
+                          capture_output=True, text=True)
+    return proc.stderr.strip().removeprefix("reference.py: ") if proc.returncode else None
+
+
+def peer_setups(names):
+    """{peer: (reference.py options, whether malloc is tuned) or why this torch lacks it}."""
+    no_fused = missing(["--adam", "fused"])
+    fused = [] if no_fused else ["--adam", "fused"]
+    setups = {"python": ([], False), "py-tuned": ([], True), "py-fused": no_fused or (fused, True),
+              "py-compile": missing(["--compile"]) or (fused + ["--compile"], True)}
+    return {name: setups[name] for name in names}
 
 
 def main():
@@ -46,14 +82,31 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mnist-steps", type=int, default=600)
     parser.add_argument("--dcgan-steps", type=int, default=200)
+    parser.add_argument("--even-bits-steps", type=int, default=10000,
+                        help="the even-bits case (eb-default is always the default run)")
     parser.add_argument("--only", help="comma-separated cases to run (default: all)")
+    parser.add_argument("--peers", default=",".join(PEERS),
+                        help="comma-separated Python peers (default: all)")
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--python-threads", default="1",
                         help="reference.py --threads: 1 for OpenBLAS, 0 (torch's default) for MKL")
     args = parser.parse_args()
+    names = args.peers.split(",")
+    if any(name not in PEERS for name in names):
+        parser.error(f"--peers {args.peers}: expected a comma-separated list of {', '.join(PEERS)}")
     work = tempfile.mkdtemp(prefix="gantrain_bench_")
-    python = [sys.executable, os.path.join(HERE, "reference.py"), "--threads", args.python_threads]
+    peers = peer_setups(names)
+    # The plain peer without the thresholds even where the caller's environment sets them.
+    # Inductor keeps its caches in $TMPDIR/torchinductor_$USER (its precompiled headers there even
+    # with TORCHINDUCTOR_CACHE_DIR set): this run's own, so py-compile's first run starts cold.
+    plain = {k: v for k, v in os.environ.items()
+             if k not in TUNED and k != "TORCHINDUCTOR_CACHE_DIR"}
+    plain["TMPDIR"] = work
+    envs = {False: plain, True: dict(plain, **TUNED)}
+    available = [name for name, setup in peers.items() if isinstance(setup, tuple)]
+    python = [sys.executable, REFERENCE, "--threads", args.python_threads]
     quiet = ["--set", "log.sample_every=0", "--set", "log.checkpoint_every=0"]
+    eb_steps = str(args.even_bits_steps)
     cases = {
         "mnist": (
             [args.gantrain, "--task", "mnist", "--device", "cpu", "--data-dir", args.data_dir,
@@ -69,9 +122,9 @@ def main():
             128),
         # Steps/s over a longer run (500 steps take ~0.1 s, mostly warm-up)...
         "even-bits": (
-            [args.gantrain, "--task", "even-bits", "--device", "cpu", "--steps", "10000",
-             "--set", "log.every=10000"],
-            python + ["even-bits", "--steps", "10000"],
+            [args.gantrain, "--task", "even-bits", "--device", "cpu", "--steps", eb_steps,
+             "--set", f"log.every={eb_steps}"],
+            python + ["even-bits", "--steps", eb_steps],
             16),
         # ...and the default run as a whole process, start-up included.
         "eb-default": (
@@ -80,34 +133,61 @@ def main():
             16),
     }
     gantrain_done = r"done: (?P<steps>\d+) steps in (?P<seconds>[0-9.]+) s"
-    python_done = r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
+    python_done = (r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
+                   r"(?: warmup_seconds (?P<warmup>[0-9.]+))?")
     if args.only:
         cases = {k: v for k, v in cases.items() if k in args.only.split(",")}
     results = {}
     for task, (ours, theirs, batch) in cases.items():
-        samples = {"gantrain": [], "python": []}
-        for i in range(args.repeats):  # alternate, so drifts in machine load hit both
+        # (steps/s, wall s, RSS MiB, warm-up s) per run
+        samples = {name: [] for name in ["gantrain"] + available}
+        for i in range(args.repeats):  # alternate, so drifts in machine load hit all alike
             out, wall, rss = run(ours + ["--out", os.path.join(work, f"{task}{i}")])
-            samples["gantrain"].append((steps_per_second(out, gantrain_done), wall, rss))
-            out, wall, rss = run(theirs)
-            samples["python"].append((steps_per_second(out, python_done), wall, rss))
+            samples["gantrain"].append((timing(out, gantrain_done)[0], wall, rss, 0.0))
+            for name in available:
+                options, tuned = peers[name]
+                out, wall, rss = run(theirs + options, envs[tuned])
+                sps, warmup = timing(out, python_done)
+                samples[name].append((sps, wall, rss, warmup))
         results[task] = (samples, batch)
 
     ours_version = run([args.gantrain, "--version"])[0].strip()
     theirs_version = run([sys.executable, "-c", "import torch; print(torch.__version__)"])[0].strip()
     print(f"\ngantrain: {ours_version}\npython:   torch {theirs_version} ({sys.executable})")
-    print(f"\nmedians of {args.repeats} alternating runs each (training steps/s exclude start-up "
-          "and data loading; wall time and peak RSS are the whole process)\n")
-    print(f"{'task':<10} {'program':<9} {'steps/s':>9} {'images/s':>9} {'wall s':>8} {'RSS MiB':>8}")
+    for name, setup in peers.items():
+        if name in available:
+            options, tuned = setup
+            print(f"  {name:<10}  reference.py {' '.join(options) or '(no options)'}, "
+                  f"{'tuned' if tuned else 'default'} malloc thresholds")
+        else:
+            print(f"  {name:<10}  n/a: {setup}")
+    print(f"\nmedians of {args.repeats} alternating runs each: training steps/s exclude start-up, "
+          "data loading\nand py-compile's warm-up; wall time and peak RSS are the whole process. "
+          "Ratios: steps/s and\nwall time, gantrain faster by; RSS, gantrain's over the peer's\n")
+    print(f"{'task':<10} {'program':<13} {'steps/s':>9} {'images/s':>9} {'wall s':>8} "
+          f"{'RSS MiB':>8}")
     mnist_steps_per_s = None
     for task, (samples, batch) in results.items():
         med = {k: [statistics.median(col) for col in zip(*v)] for k, v in samples.items()}
-        for name in ("gantrain", "python"):
-            sps, wall, rss = med[name]
-            print(f"{task:<10} {name:<9} {sps:>9.1f} {sps * batch:>9.0f} {wall:>8.2f} {rss:>8.0f}")
-        g, p = med["gantrain"], med["python"]
-        print(f"{task:<10} {'ratio':<9} {g[0] / p[0]:>8.2f}x {'':>9} {p[1] / g[1]:>7.2f}x "
-              f"{g[2] / p[2]:>7.2f}x   (steps/s and wall: gantrain faster by; RSS: gantrain/python)")
+        for name in ["gantrain"] + list(peers):
+            if name not in med:
+                print(f"{task:<10} {name:<13} n/a: {peers[name]}")
+                continue
+            sps, wall, rss, warmup = med[name]
+            extra = (f"   warm-up {warmup:.1f} s (first run {samples[name][0][3]:.1f} s)"
+                     if warmup else "")
+            print(f"{task:<10} {name:<13} {sps:>9.1f} {sps * batch:>9.0f} {wall:>8.2f} "
+                  f"{rss:>8.0f}{extra}")
+        g = med["gantrain"]
+        for name in available:
+            p = med[name]
+            print(f"{task:<10} {'vs ' + name:<13} {g[0] / p[0]:>8.2f}x {'':>9} "
+                  f"{p[1] / g[1]:>7.2f}x {g[2] / p[2]:>7.2f}x")
+        if available:
+            fastest = max(available, key=lambda name: med[name][0])
+            p = med[fastest]
+            print(f"{task:<10} fastest Python peer: {fastest} ({p[0]:.1f} steps/s); gantrain "
+                  f"{g[0] / p[0]:.2f}x its steps/s, {p[1] / g[1]:.2f}x its wall time")
         if task == "mnist":
             mnist_steps_per_s = g[0]
 

@@ -3,14 +3,29 @@
 tutorials write them (nn.Sequential, sigmoid + BCELoss, Adam), with the same shapes, batch sizes
 and step order as gantrain, so the two can be timed side by side on the same LibTorch.
 
-  reference.py even-bits [--steps 500]
-  reference.py mnist --data-dir DIR [--steps 600] [--device cuda] [--batch-size 100]
-  reference.py dcgan --data-dir DIR [--steps 200] [--device cuda] [--batch-size 128]
+  reference.py even-bits [--steps 500] [--adam default|fused] [--compile]
+  reference.py mnist --data-dir DIR [--steps 600] [--device cuda] [--batch-size 100] [...]
+  reference.py dcgan --data-dir DIR [--steps 200] [--device cuda] [--batch-size 128] [...]
+  reference.py TASK [--adam fused] [--compile] --check   (exit 0 if this torch has them, else 2)
 
-Prints one line: `train_seconds S steps N` (the training loop alone, after data loading).
+--adam fused: torch.optim.Adam(..., fused=True), one op updating all the parameters instead of
+about eight per tensor (on the CPU from PyTorch 2.4). --compile: torch.compile (PyTorch 2.0+, the
+default inductor backend) of the whole training step, D update and G update. Dynamo cannot take it
+as one graph (fullgraph=True fails: it does not trace backward(), nor zero_grad()), so it splits
+the step there: each update's forward and loss run as a compiled graph with its compiled backward,
+and Adam's step (fused or not) as a compiled graph of its own. Without --compile the same step
+function runs as it is: same models, step order and losses (compiled, Dropout's masks and the noise
+come from inductor's random generator, so the numbers drawn differ; with
+torch._inductor.config.fallback_random the losses match the uncompiled loop's). With an option
+this torch lacks it exits 2 with a one-line message; --check only does that test.
+
+Prints one line: `train_seconds S steps N` (the training loop alone, after data loading). With
+--compile the first --warmup steps (3) of --steps compile the step and are not timed: the line
+then reads `train_seconds S steps N warmup_seconds W warmup_steps K`, N + K being --steps.
 """
 import argparse
 import gzip
+import itertools
 import os
 import time
 
@@ -27,16 +42,48 @@ def read_idx_images(path):
     return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows * cols)
 
 
-def even_bits(steps):
+def unsupported(adam, compile_step, device):
+    """Why this torch cannot run these options (one short phrase), or None."""
+    version = torch.__version__  # a TorchVersion: compares as a version (2.11 > 2.4), not a string
+    # torch 2.0-2.3 take fused=True but only for CUDA tensors; 2.4 added the CPU kernel.
+    if adam == "fused" and device == "cpu" and version < "2.4":
+        return f"torch {version} has no fused Adam on the CPU (2.4+)"
+    if compile_step and not hasattr(torch, "compile"):
+        return f"torch {version} has no torch.compile (2.0+)"
+    return None
+
+
+def adam(params, fused, **kwargs):
+    # Without fused=True: torch's default implementation (a loop over the parameters on the CPU).
+    if fused:
+        return torch.optim.Adam(params, fused=True, **kwargs)
+    return torch.optim.Adam(params, **kwargs)
+
+
+def run_steps(step, batches, warmup, device):
+    """Calls step on each batch (its losses, returned for checks, go unread); returns (seconds of
+    all but the first `warmup` calls, seconds of those first calls)."""
+    sync = torch.cuda.synchronize if device != "cpu" else lambda: None
+    start = warmed = time.perf_counter()
+    for i, batch in enumerate(batches):
+        if i == warmup and warmup:
+            sync()
+            warmed = time.perf_counter()
+        step(batch)
+    sync()
+    return time.perf_counter() - warmed, warmed - start
+
+
+def even_bits(steps, fused, compile_step, warmup):
     batch, bits = 16, 7
     generator = nn.Sequential(nn.Linear(bits, bits), nn.Sigmoid())
     discriminator = nn.Sequential(nn.Linear(bits, 1), nn.Sigmoid())
-    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-3)
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
+    g_opt = adam(generator.parameters(), fused, lr=1e-3)
+    d_opt = adam(discriminator.parameters(), fused, lr=1e-3)
     loss = nn.BCELoss()
     shifts = torch.arange(bits - 1, -1, -1)
-    start = time.perf_counter()
-    for _ in range(steps):
+
+    def step(_):
         # Generator step: fakes labelled real (the tutorial's order).
         g_opt.zero_grad()
         noise = torch.randint(0, 2, (batch, bits)).float()
@@ -52,7 +99,10 @@ def even_bits(steps):
         d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)) / 2
         d_loss.backward()
         d_opt.step()
-    return time.perf_counter() - start
+        return d_loss, g_loss
+
+    return run_steps(torch.compile(step) if compile_step else step, itertools.repeat(None, steps),
+                     warmup, "cpu")
 
 
 def load_training_images(data_dir, device):
@@ -72,7 +122,7 @@ def real_batches(data, batch, steps, device):
         yield data[order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]]
 
 
-def mnist(steps, data_dir, device, batch):
+def mnist(steps, data_dir, device, batch, fused, compile_step, warmup):
     latent = 100
     data = load_training_images(data_dir, device)
     act = lambda: nn.LeakyReLU(0.2)
@@ -84,11 +134,11 @@ def mnist(steps, data_dir, device, batch):
                                   nn.Linear(256, 1), nn.Sigmoid())
     generator.to(device)
     discriminator.to(device)
-    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4)
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
+    g_opt = adam(generator.parameters(), fused, lr=2e-4)
+    d_opt = adam(discriminator.parameters(), fused, lr=2e-4)
     loss = nn.BCELoss()
-    start = time.perf_counter()
-    for real in real_batches(data, batch, steps, device):
+
+    def step(real):
         ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
         # Discriminator step (Algorithm 1, k = 1) on real (1) and detached fakes (0).
         d_opt.zero_grad()
@@ -101,12 +151,13 @@ def mnist(steps, data_dir, device, batch):
         g_loss = loss(discriminator(generator(torch.randn(batch, latent, device=device))), ones)
         g_loss.backward()
         g_opt.step()
-    if device != "cpu":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+        return d_loss, g_loss
+
+    return run_steps(torch.compile(step) if compile_step else step,
+                     real_batches(data, batch, steps, device), warmup, device)
 
 
-def dcgan(steps, data_dir, device, batch):
+def dcgan(steps, data_dir, device, batch, fused, compile_step, warmup):
     """configs/mnist-dcgan.yaml's model and loop: the DCGAN tutorial's layers at 28x28, with
     gantrain's step order (D on real, then on fakes drawn without a graph; then G on fresh noise)."""
     latent = 100
@@ -121,11 +172,11 @@ def dcgan(steps, data_dir, device, batch):
         nn.Conv2d(128, 1, 7, 1, 0), nn.Flatten(), nn.Sigmoid())
     generator.to(device)
     discriminator.to(device)
-    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = adam(generator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
+    d_opt = adam(discriminator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
     loss = nn.BCELoss()
-    start = time.perf_counter()
-    for real in real_batches(data, batch, steps, device):
+
+    def step(real):
         ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
         d_opt.zero_grad()
         with torch.no_grad():
@@ -138,9 +189,10 @@ def dcgan(steps, data_dir, device, batch):
                       ones)
         g_loss.backward()
         g_opt.step()
-    if device != "cpu":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+        return d_loss, g_loss
+
+    return run_steps(torch.compile(step) if compile_step else step,
+                     real_batches(data, batch, steps, device), warmup, device)
 
 
 def main():
@@ -151,20 +203,38 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="0: torch's default")
     parser.add_argument("--device", default="cpu", help="mnist and dcgan: cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="mnist (default 100) and dcgan (128)")
+    parser.add_argument("--adam", choices=["default", "fused"], default="default")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the training step")
+    # All compiles in the first step (both optimizers' steps too, their state made there); two
+    # more steps leave a margin.
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="with --compile: untimed steps first, where compilation happens")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that this torch has --adam and --compile")
     args = parser.parse_args()
+    reason = unsupported(args.adam, args.compile, args.device)
+    if reason:
+        parser.exit(2, f"reference.py: {reason}\n")
+    if args.check:
+        return
     torch.manual_seed(0)
     if args.threads > 0:  # 1: the fast setting with OpenBLAS (PERF_NOTES.md); 0 for MKL
         torch.set_num_threads(args.threads)
+    steps = args.steps or {"even-bits": 500, "mnist": 600, "dcgan": 200}[args.task]
+    warmup = args.warmup if args.compile else 0
+    if steps <= warmup:
+        parser.exit(2, f"reference.py: --steps {steps} leaves none after {warmup} warm-up steps\n")
+    fused = args.adam == "fused"
     if args.task == "even-bits":
-        steps = args.steps or 500
-        seconds = even_bits(steps)
+        seconds, warm = even_bits(steps, fused, args.compile, warmup)
     elif args.task == "mnist":
-        steps = args.steps or 600
-        seconds = mnist(steps, args.data_dir, args.device, args.batch_size or 100)
+        seconds, warm = mnist(steps, args.data_dir, args.device, args.batch_size or 100, fused,
+                              args.compile, warmup)
     else:
-        steps = args.steps or 200
-        seconds = dcgan(steps, args.data_dir, args.device, args.batch_size or 128)
-    print(f"train_seconds {seconds:.4f} steps {steps}")
+        seconds, warm = dcgan(steps, args.data_dir, args.device, args.batch_size or 128, fused,
+                              args.compile, warmup)
+    line = f"train_seconds {seconds:.4f} steps {steps - warmup}"
+    print(line + (f" warmup_seconds {warm:.2f} warmup_steps {warmup}" if warmup else ""))
 
 
 if __name__ == "__main__":

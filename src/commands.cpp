@@ -401,7 +401,7 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
 TrainResult train(const TrainRequest& request) {
   const Config& config = request.config;
   torch::Device device = resolve_device(config.train.device);
-  set_compute_threads(config.train.threads);
+  set_compute_threads(config.train.threads, config.train.precision == "bf16");
   if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
   // Before joining: the rendezvous is a barrier, so no rank has created the directory yet.
   if (request.resume_checkpoint.empty() && holds_run(config.log.out))

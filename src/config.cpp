@@ -257,6 +257,11 @@ const std::vector<KeySpec>& key_table() {
                          "generator EMA decay, e.g. 0.999; grids, sample and eval use the EMA; "
                          "0 = off",
                          &C::train, &TrainConfig::ema_decay, 0.0, 1.0, false, true));
+    t.push_back(choice_key("train.precision",
+                           "fp32, or bf16: matrix products and convolutions in bfloat16 "
+                           "(weights and Adam stay fp32); fast where the CPU has AMX or "
+                           "AVX512-BF16, or on a GPU",
+                           &C::train, &TrainConfig::precision, {"fp32", "bf16"}));
     t.push_back(choice_key("train.dist_backend",
                            "data-parallel collectives: auto (NCCL on CUDA, Gloo on CPU), gloo, nccl",
                            &C::train, &TrainConfig::dist_backend, {"auto", "gloo", "nccl"}));

@@ -13,24 +13,16 @@ void set_requires_grad(torch::nn::Module& module, bool on) {
   for (auto& p : module.parameters()) p.requires_grad_(on);
 }
 
-// Drops the gradients rather than zeroing them: the next backward writes fresh ones with no
-// zero-fill and no accumulation (numerically the same; LibTorch 2.x's default, not 1.13's).
-void clear_gradients(torch::optim::Optimizer& optimizer) {
-  for (auto& group : optimizer.param_groups())
-    for (auto& p : group.params()) p.mutable_grad().reset();
-}
+AdamHyper adam(double lr, const TrainerOptions& o) { return {lr, o.beta1, o.beta2}; }
 
-torch::optim::AdamOptions adam(double lr, const TrainerOptions& o) {
-  return torch::optim::AdamOptions(lr).betas(std::make_tuple(o.beta1, o.beta2));
-}
+// The statistics a data-parallel all-reduce carries beside the gradients (GradientSync).
+constexpr int64_t kSyncedValues = 3;
 
-// One host sync: whether the loss and the sum of every gradient of `module` are finite (a
-// NaN/inf anywhere in a gradient makes its sum NaN/inf).
-bool loss_and_gradients_finite(const torch::Tensor& loss, torch::nn::Module& module) {
-  std::vector<torch::Tensor> values = {loss.detach().reshape({1})};
-  for (const auto& p : module.parameters())
-    if (p.grad().defined()) values.push_back(p.grad().sum().reshape({1}));
-  return torch::isfinite(torch::cat(values)).all().item<bool>();
+// One host sync: whether the loss and the sum of every gradient are finite (a NaN/inf anywhere
+// in a gradient makes their sum NaN/inf).
+bool loss_and_gradients_finite(const torch::Tensor& loss, const FlatAdam& optimizer) {
+  torch::Tensor gradients = optimizer.gradient_buffer().narrow(0, 0, optimizer.numel());
+  return torch::isfinite(loss.detach() + gradients.sum()).item<bool>();
 }
 
 }  // namespace
@@ -48,64 +40,13 @@ TrainerOptions trainer_options(const Config& c) {
   o.loss = c.train.loss;
   o.real_label = c.train.real_label;
   o.ema_decay = c.train.ema_decay;
+  o.precision = c.train.precision;
   return o;
 }
 
 double ema_decay_at(double decay, int64_t step) {
   const auto t = static_cast<double>(step);
   return std::min(decay, (1.0 + t) / (10.0 + t));
-}
-
-// LibTorch's own Adam::load cannot cross the 1.13 / 2.x line: both versions name each
-// parameter's state by the address of its tensor, 1.13 as "0x55d0...", 2.x in decimal, and 2.x
-// parses the name with stoull (every 1.13 name reads as 0: one parameter would get some other's
-// state, the rest an empty one). The names only pair a parameter with its state, so they are
-// matched here as strings. The saved options are ignored: the run's config sets them. Each
-// state is checked against its parameter (Adam::step trusts it; a damaged one crashed
-// fuzz_checkpoint).
-void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer) {
-  torch::serialize::InputArchive groups, states;
-  archive.read("param_groups", groups);
-  archive.read("state", states);
-  // A fresh tensor for every read: reading into a defined one set_()s it, which would rewrite
-  // the archive's own tensor from the earlier read.
-  torch::Tensor group_count;
-  groups.read("param_groups/size", group_count);
-  TORCH_CHECK(group_count.numel() == 1 && group_count.item<int64_t>() ==
-                                              static_cast<int64_t>(optimizer.param_groups().size()),
-              "the optimizer state has a different number of parameter groups");
-  optimizer.state().clear();
-  size_t restored = 0;
-  for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
-    torch::serialize::InputArchive group;
-    groups.read("param_groups/" + std::to_string(g), group);
-    const std::vector<torch::Tensor>& params = optimizer.param_groups()[g].params();
-    torch::Tensor count;
-    group.read("params/size", count);
-    TORCH_CHECK(count.numel() == 1 && count.item<int64_t>() == static_cast<int64_t>(params.size()),
-                "the optimizer state has a different number of parameters");
-    for (size_t i = 0; i < params.size(); ++i) {
-      c10::IValue name;
-      group.read("params/" + std::to_string(i), name);
-      TORCH_CHECK(name.isString(), "the optimizer state names a parameter by a non-string");
-      torch::serialize::InputArchive saved;
-      if (!states.try_read(name.toStringRef(), saved)) continue;  // no step yet: step() starts one
-      auto state = std::make_unique<torch::optim::AdamParamState>();
-      state->serialize(saved);
-      const torch::Tensor& p = params[i];
-      auto matches = [&](const torch::Tensor& t) {
-        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
-      };
-      TORCH_CHECK(state->step() >= 0 && matches(state->exp_avg()) &&
-                      matches(state->exp_avg_sq()),
-                  "the optimizer state does not match the parameters it belongs to");
-      optimizer.state()[compat::optimizer_state_key(p)] = std::move(state);
-      ++restored;
-    }
-  }
-  // A state no parameter names would be dropped without a word: refuse instead.
-  TORCH_CHECK(restored == states.keys().size(),
-              "the optimizer state belongs to parameters this optimizer does not have");
 }
 
 Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
@@ -119,6 +60,9 @@ Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t laten
   generator_->to(device_);
   discriminator_->to(device_);
   loss_ = make_gan_loss(options_.loss, options_.real_label);
+  TORCH_CHECK(options_.precision == "fp32" || options_.precision == "bf16",
+              "Trainer: precision '", options_.precision, "': expected fp32 or bf16");
+  if (options_.precision == "bf16") compute_dtype_ = at::kBFloat16;
   if (options_.ema_decay > 0) {
     TORCH_CHECK(ema, "Trainer: train.ema_decay needs a generator for the moving average");
     ema_ = std::move(ema);
@@ -127,25 +71,27 @@ Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t laten
     for (auto& p : ema_->parameters()) p.requires_grad_(false);
     copy_state(*ema_, *generator_);
   }
-  optimizer_g_ = std::make_unique<torch::optim::Adam>(generator_->parameters(),
-                                                      adam(options_.lr_g, options_));
-  optimizer_d_ = std::make_unique<torch::optim::Adam>(discriminator_->parameters(),
-                                                      adam(options_.lr_d, options_));
+  optimizer_g_ = std::make_unique<FlatAdam>(generator_->parameters(), adam(options_.lr_g, options_),
+                                            kSyncedValues);
+  optimizer_d_ = std::make_unique<FlatAdam>(discriminator_->parameters(),
+                                            adam(options_.lr_d, options_), kSyncedValues);
   interval_sum_ = torch::zeros({4}, torch::TensorOptions().device(device_));
+  one_ = torch::ones({}, torch::TensorOptions().device(device_));
   clean_ = torch::ones({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   clean_steps_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   if (group) {
     sync_ = std::make_unique<dist::GradientSync>(
-        *group, std::vector<dist::SyncedNetwork>{{"generator", generator_->parameters()},
-                                                 {"discriminator", discriminator_->parameters()}});
+        *group, std::vector<dist::SyncedNetwork>{
+                    {"generator", optimizer_g_->params(), optimizer_g_->gradient_buffer()},
+                    {"discriminator", optimizer_d_->params(), optimizer_d_->gradient_buffer()}});
     shard_ = {group->rank(), group->world_size()};
   }
 }
 
-void Trainer::apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
-                           const torch::Tensor& loss) {
+void Trainer::apply_update(FlatAdam& optimizer, const torch::Tensor& loss) {
   // Skip mode reads the check back every update (a host sync): documented in docs/robustness.md.
-  if (options_.skip_non_finite && !loss_and_gradients_finite(loss, module)) {
+  if (options_.skip_non_finite && !loss_and_gradients_finite(loss, optimizer)) {
+    optimizer.zero_grad();
     step_skipped_ = true;
     return;
   }
@@ -200,9 +146,29 @@ torch::Tensor Trainer::noise(int64_t n, c10::optional<at::Generator> generator) 
   return sample_noise(options_.noise, n, latent_dim_, device_, std::move(generator));
 }
 
-torch::Tensor Trainer::batch_noise(int64_t n) const {
-  if (shard_.world_size == 1) return noise(n);
-  return noise(n * shard_.world_size).narrow(0, shard_.rank * n, n);
+torch::Tensor Trainer::batch_noise(int64_t n) {
+  // Refilled in place, no allocation: by the time of the next draw, every graph that used the
+  // previous one has run backward.
+  const int64_t rows = n * shard_.world_size;
+  if (!noise_.defined() || noise_.size(0) != rows)
+    noise_ = torch::empty({rows, latent_dim_}, torch::TensorOptions().device(device_));
+  fill_noise(options_.noise, noise_);
+  return shard_.world_size == 1 ? noise_ : noise_.narrow(0, shard_.rank * n, n);
+}
+
+torch::Tensor Trainer::generate(int64_t n) {
+  compat::AutocastGuard autocast(device_, compute_dtype_);
+  return generator_->forward(batch_noise(n));
+}
+
+torch::Tensor Trainer::discriminator_logits(const torch::Tensor& samples) {
+  torch::Tensor logits;
+  {
+    compat::AutocastGuard autocast(device_, compute_dtype_);
+    logits = discriminator_->forward(samples);
+  }
+  // Losses and statistics in float: a mean over bfloat16 keeps 8 bits.
+  return compute_dtype_ == at::kFloat ? logits : logits.to(at::kFloat);
 }
 
 void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
@@ -213,11 +179,10 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   const int64_t n = real.size(0);
   torch::Tensor logits =
       discriminator_->mixes_batch()
-          ? torch::cat({discriminator_->forward(real), discriminator_->forward(fake)})
-          : discriminator_->forward(torch::cat({real, fake}));
-  torch::Tensor loss = loss_->discriminator_loss(logits.narrow(0, 0, n), logits.narrow(0, n, n));
-  clear_gradients(*optimizer_d_);
-  loss.backward();
+          ? torch::cat({discriminator_logits(real), discriminator_logits(fake)})
+          : discriminator_logits(torch::cat({real, fake}));
+  torch::Tensor loss = loss_->joined_discriminator_loss(logits);
+  loss.backward(one_);  // into gradients the last step left zero
   torch::Tensor mean_d = loss_->shown_scores(logits.detach()).view({2, n}).mean(1);
   stats.d_loss = loss.detach();
   stats.d_real = mean_d[0];
@@ -231,7 +196,7 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
     stats.d_real = mean[1];
     stats.d_fake = mean[2];
   }
-  apply_update(*optimizer_d_, *discriminator_, stats.d_loss);
+  apply_update(*optimizer_d_, stats.d_loss);
 }
 
 StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
@@ -246,11 +211,10 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
   // D's weights are frozen for G's backward pass so no gradient is computed only to be thrown
   // away (and spectral norm does no power iteration there).
   auto g_update = [&] {
-    torch::Tensor fake = generator_->forward(batch_noise(batch));
+    torch::Tensor fake = generate(batch);
     set_requires_grad(*discriminator_, false);
-    torch::Tensor loss = loss_->generator_loss(discriminator_->forward(fake));
-    clear_gradients(*optimizer_g_);
-    loss.backward();
+    torch::Tensor loss = loss_->generator_loss(discriminator_logits(fake));
+    loss.backward(one_);
     stats.g_loss = loss.detach();
     if (sync_) {
       // This rank's stop vote rides along too (one host read per step).
@@ -259,14 +223,14 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
       stats.g_loss = mean[0];
       stop_agreed_ = mean[1].item<float>() > 0;
     }
-    apply_update(*optimizer_g_, *generator_, stats.g_loss);
+    apply_update(*optimizer_g_, stats.g_loss);
     if (ema_) update_ema();
     set_requires_grad(*discriminator_, true);
     return fake.detach();
   };
   auto fresh_fake = [&] {
     torch::NoGradGuard no_grad;
-    return generator_->forward(batch_noise(batch));
+    return generate(batch);
   };
 
   if (options_.generator_first) {
@@ -350,6 +314,9 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   archive.read("optimizer_d", opt_d);
   load_parameters(*generator_, g);
   load_parameters(*discriminator_, d);
+  // Module::load gave the parameters storage of their own.
+  optimizer_g_->rebind();
+  optimizer_d_->rebind();
   if (ema_) {
     torch::serialize::InputArchive average;
     if (archive.try_read("generator_ema", average)) {
@@ -360,8 +327,8 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
       copy_state(*ema_, *generator_);
     }
   }
-  load_adam_state(opt_g, *optimizer_g_);
-  load_adam_state(opt_d, *optimizer_d_);
+  optimizer_g_->load(opt_g);
+  optimizer_d_->load(opt_d);
   torch::Tensor step, sum, steps;
   archive.read("step", step);
   archive.read("interval_sum", sum);

@@ -46,6 +46,7 @@ struct TrainConfig {
   std::string loss = "bce";        ///< bce (the paper's, non-saturating G), hinge or lsgan
   double real_label = 1.0;         ///< D's target on real samples (bce, lsgan); < 1 = label smoothing
   double ema_decay = 0.0;          ///< generator EMA decay (samples and eval use the EMA); 0 = off
+  std::string precision = "fp32";  ///< fp32, or bf16: matrix products in bfloat16 (autocast)
   std::string dist_backend = "auto";  ///< data-parallel collectives: auto, gloo or nccl
   int64_t dist_timeout = 300;      ///< seconds to wait for other ranks before stopping
 };

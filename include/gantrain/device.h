@@ -14,7 +14,9 @@ torch::Device resolve_device(const std::string& name);
 /// Sets LibTorch's intra-op threads and OpenBLAS's where present. 0 = the fast default: 1 with
 /// OpenBLAS (it threads its own matrix products; both on 2 cores oversubscribe), LibTorch's own
 /// (the cores) with MKL, which follows it.
-void set_compute_threads(int64_t threads);
+/// With `bf16_products` (train.precision bf16) the default is every hardware thread on both
+/// builds: bfloat16 products run in oneDNN, which follows LibTorch's count.
+void set_compute_threads(int64_t threads, bool bf16_products = false);
 
 /// Seeds the CPU generator and, on CUDA, the device's: every random draw of a run follows.
 void seed_everything(uint64_t seed);

@@ -14,6 +14,8 @@ class GanLoss {
   /// D's loss from its logits [N, 1] on real and on generated samples (a 0-dim mean).
   virtual torch::Tensor discriminator_loss(const torch::Tensor& real_logits,
                                            const torch::Tensor& fake_logits) const = 0;
+  /// The same loss from one tensor of logits [2N, 1], N real rows then N generated ones.
+  virtual torch::Tensor joined_discriminator_loss(const torch::Tensor& logits) const;
   /// G's loss from D's logits on generated samples.
   virtual torch::Tensor generator_loss(const torch::Tensor& fake_logits) const = 0;
   /// D's outputs as the progress line shows them: probabilities for BCE, raw scores otherwise.

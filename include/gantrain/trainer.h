@@ -13,6 +13,7 @@
 #include "gantrain/config.h"
 #include "gantrain/gan_loss.h"
 #include "gantrain/models/gan_modules.h"
+#include "gantrain/optim/flat_adam.h"
 
 namespace gantrain {
 
@@ -29,6 +30,7 @@ struct TrainerOptions {
   std::string loss = "bce";       ///< bce, hinge or lsgan (gan_loss.h)
   double real_label = 1.0;        ///< D's target for real samples (bce, lsgan); < 1: label smoothing
   double ema_decay = 0.0;         ///< generator EMA decay; 0 = no EMA
+  std::string precision = "fp32"; ///< fp32, or bf16: forward passes under autocast to bfloat16
 };
 
 /// The EMA decay used after `step` updates: the configured one, capped by (1 + step) / (10 +
@@ -37,12 +39,6 @@ double ema_decay_at(double decay, int64_t step);
 
 /// The loop's hyperparameters as a config sets them.
 TrainerOptions trainer_options(const Config& config);
-
-/// Restores `optimizer`'s per-parameter state (step, both moments) from an archive that
-/// torch::optim::Adam::save wrote under LibTorch 1.13 or 2.x; keeps its options. Throws
-/// c10::Error if the archive's parameters do not match the optimizer's in count and shape, or a
-/// saved state belongs to none of them.
-void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer);
 
 /// One step's statistics as 0-dim tensors on the training device (reading them syncs).
 struct StepStats {
@@ -106,8 +102,8 @@ class Trainer {
   Generator& generator_ema() { return ema_; }
   /// What samples, grids and evaluations come from: the EMA where there is one, else G.
   Generator& sampling_generator() { return ema_ ? ema_ : generator_; }
-  torch::optim::Adam& generator_optimizer() { return *optimizer_g_; }
-  torch::optim::Adam& discriminator_optimizer() { return *optimizer_d_; }
+  FlatAdam& generator_optimizer() { return *optimizer_g_; }
+  FlatAdam& discriminator_optimizer() { return *optimizer_d_; }
   /// The gradient all-reduce of a data-parallel run; nullptr otherwise.
   const dist::GradientSync* gradient_sync() const { return sync_.get(); }
 
@@ -119,10 +115,13 @@ class Trainer {
  private:
   void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
                             StepStats& stats);
+  // D's logits on `samples` as float, under the run's precision.
+  torch::Tensor discriminator_logits(const torch::Tensor& samples);
+  // G(z) for this rank's `n` rows of fresh noise, under the run's precision.
+  torch::Tensor generate(int64_t n);
   // Noise for this rank's `n` rows: the global batch's draw, sliced like the data.
-  torch::Tensor batch_noise(int64_t n) const;
-  void apply_update(torch::optim::Adam& optimizer, torch::nn::Module& module,
-                    const torch::Tensor& loss);
+  torch::Tensor batch_noise(int64_t n);
+  void apply_update(FlatAdam& optimizer, const torch::Tensor& loss);
   void update_ema();
   void record_step(const StepStats& stats);
   void throw_if_not_finite() const;
@@ -133,9 +132,12 @@ class Trainer {
   int64_t latent_dim_;
   TrainerOptions options_;
   torch::Device device_;
-  std::unique_ptr<torch::optim::Adam> optimizer_g_;
-  std::unique_ptr<torch::optim::Adam> optimizer_d_;
+  std::unique_ptr<FlatAdam> optimizer_g_;
+  std::unique_ptr<FlatAdam> optimizer_d_;
   std::unique_ptr<GanLoss> loss_;
+  at::ScalarType compute_dtype_ = at::kFloat;  // of the forward passes' matrix products
+  torch::Tensor noise_;         // batch_noise's buffer
+  torch::Tensor one_;           // 1: the gradient backward starts from
   torch::Tensor interval_sum_;  // [4] sums of StepStats since the last log line
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;

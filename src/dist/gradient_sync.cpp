@@ -24,38 +24,29 @@ std::pair<int64_t, int64_t> bit_checksum(const torch::Tensor& t, int64_t& positi
 }  // namespace
 
 GradientSync::GradientSync(ProcessGroup& group, std::vector<SyncedNetwork> networks)
-    : group_(group), networks_(std::move(networks)), buffers_(networks_.size()) {}
+    : group_(group), networks_(std::move(networks)) {}
 
 torch::Tensor GradientSync::average(size_t index, const torch::Tensor& values) {
-  const std::vector<torch::Tensor>& params = networks_.at(index).params;
-  std::vector<torch::Tensor> parts;
-  for (const auto& p : params)
-    parts.push_back(p.grad().defined() ? p.grad().reshape(-1)
-                                       : torch::zeros({p.numel()}, p.options()));
-  parts.push_back(values.detach().reshape(-1).to(params.front().options()));
-  torch::Tensor& buffer = buffers_[index];
-  if (!buffer.defined()) {
-    int64_t size = 0;
-    for (const auto& part : parts) size += part.numel();
-    buffer = torch::empty({size}, params.front().options());
-  }
-  // The previous step's gradients are views of this buffer, but the trainer has dropped them.
-  torch::cat_out(buffer, parts);
+  const SyncedNetwork& network = networks_.at(index);
+  int64_t gradient_count = 0;
+  for (const auto& p : network.params) gradient_count += p.numel();
+  const int64_t spare = network.gradients.numel() - gradient_count;
+  TORCH_CHECK(values.numel() <= spare, "GradientSync: ", values.numel(),
+              " values do not fit the gradient buffer's ", spare, " spare slots");
+  // The gradients are views into this buffer already (backward wrote them there); the values
+  // go into the slots after them, and unused slots stay zero.
+  torch::Tensor buffer = network.gradients;
+  torch::Tensor slots = buffer.narrow(0, gradient_count, spare);
+  slots.zero_();
+  slots.narrow(0, 0, values.numel()).copy_(values.detach().reshape(-1));
   const auto start = std::chrono::steady_clock::now();
   group_.all_reduce_sum(buffer);
   seconds_reducing_ +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bytes_reduced_ += buffer.numel() * static_cast<int64_t>(buffer.element_size());
   buffer.div_(static_cast<double>(group_.world_size()));
-  // The optimizer reads the averaged gradients in place: views, not copies.
-  int64_t offset = 0;
-  for (const auto& p : params) {
-    if (p.grad().defined())
-      const_cast<torch::Tensor&>(p).mutable_grad() = buffer.narrow(0, offset, p.numel()).view_as(p);
-    offset += p.numel();
-  }
   // A copy: the buffer is overwritten by the next step, and callers keep these statistics.
-  return buffer.narrow(0, offset, values.numel()).clone();
+  return slots.narrow(0, 0, values.numel()).clone();
 }
 
 void GradientSync::check_replicas(int64_t step) {

@@ -97,7 +97,7 @@ torch::Tensor DcganDiscriminatorImpl::forward(torch::Tensor samples) {
     if (last) break;
     if (i > 0 && !norm_.empty()) x = norm_[i - 1]->forward(x);
     x = torch::leaky_relu(x, options_.leaky_slope);
-    if (options_.dropout > 0) x = torch::dropout(x, options_.dropout, is_training());
+    if (options_.dropout > 0) x = uniform_dropout(x, options_.dropout, is_training());
   }
   return x.view({samples.size(0), 1});
 }

@@ -27,13 +27,29 @@ void load_parameters(torch::nn::Module& model, torch::serialize::InputArchive& a
   }
 }
 
+torch::Tensor uniform_dropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p == 0) return x;
+  if (!x.device().is_cpu()) return torch::dropout(x, p, training);
+  // u >= p has probability 1 - p for u uniform in [0, 1); the mask never needs a gradient.
+  torch::Tensor keep = torch::empty_like(x, torch::MemoryFormat::Contiguous).uniform_();
+  keep.ge_(p).mul_(1.0 / (1.0 - p));
+  return x * keep;
+}
+
 torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
                            torch::Device device, c10::optional<at::Generator> generator) {
-  auto options = torch::TensorOptions().device(device).dtype(torch::kFloat);
-  if (kind == "bits") return at::randint(0, 2, {n, latent_dim}, generator, options);
-  if (kind == "gaussian") return at::randn({n, latent_dim}, generator, options);
-  if (kind == "uniform") return at::rand({n, latent_dim}, generator, options) * 2 - 1;
-  throw ConfigError("model.noise = '" + kind + "': expected bits, gaussian or uniform");
+  torch::Tensor noise = torch::empty({n, latent_dim}, torch::TensorOptions().device(device));
+  fill_noise(kind, noise, std::move(generator));
+  return noise;
+}
+
+// The in-place forms of randint, randn and rand: the same draws from the generator.
+void fill_noise(const std::string& kind, torch::Tensor& noise,
+                c10::optional<at::Generator> generator) {
+  if (kind == "bits") noise.random_(0, 2, generator);
+  else if (kind == "gaussian") noise.normal_(0, 1, generator);
+  else if (kind == "uniform") noise.uniform_(0, 1, generator).mul_(2).sub_(1);
+  else throw ConfigError("model.noise = '" + kind + "': expected bits, gaussian or uniform");
 }
 
 void copy_state(torch::nn::Module& target, const torch::nn::Module& source) {

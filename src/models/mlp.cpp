@@ -38,7 +38,7 @@ torch::Tensor MlpLayers::forward(const torch::Tensor& input, bool training) {
       x = torch::relu(x);
     else
       x = torch::tanh(x);
-    if (options_.dropout > 0) x = torch::dropout(x, options_.dropout, training);
+    if (options_.dropout > 0) x = uniform_dropout(x, options_.dropout, training);
   }
   if (options_.output == "sigmoid") return torch::sigmoid(x);
   if (options_.output == "tanh") return torch::tanh(x);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gantrain/dist/gradient_sync.h"
+#include "gantrain/optim/flat_adam.h"
 #include "gantrain/dist/process_group.h"
 #include "gantrain/error.h"
 #include "expect_throw.h"
@@ -80,25 +81,27 @@ TEST(ProcessGroupTest, AllReduceSumsAndAllGatherStacksInRankOrder) {
   for (const auto& e : errors) EXPECT_EQ(e, "");
 }
 
-TEST(ProcessGroupTest, GradientSyncAveragesGradientsAndTheValuesRidingAlong) {
+TEST(ProcessGroupTest, GradientSyncAveragesTheFlatGradientsAndTheValuesRidingAlong) {
   auto errors = run_ranks(2, [](dist::ProcessGroup& group) {
     torch::Tensor w = torch::zeros({2, 3}, torch::requires_grad());
     torch::Tensor b = torch::zeros({2}, torch::requires_grad());
-    torch::Tensor unused = torch::zeros({5}, torch::requires_grad());  // no gradient: stays so
+    FlatAdam optimizer({w, b}, AdamHyper{}, /*spare=*/3);
     const float r = static_cast<float>(group.rank());
-    w.mutable_grad() = torch::full({2, 3}, 1.0f + r);      // 1 and 2: mean 1.5
-    b.mutable_grad() = torch::tensor({r, -r});              // 0 and 1: mean 0.5
-    dist::GradientSync sync(group, {{"generator", {w, b, unused}}});
+    w.grad().fill_(1.0f + r);                            // 1 and 2: mean 1.5
+    b.grad().copy_(torch::tensor({r, -r}));              // 0 and 1: mean 0.5
+    dist::GradientSync sync(group, {{"generator", optimizer.params(), optimizer.gradient_buffer()}});
     torch::Tensor mean = sync.average(0, torch::tensor({4.0f * r, 1.0f}));
     EXPECT_TRUE(torch::equal(w.grad(), torch::full({2, 3}, 1.5f)));
     EXPECT_TRUE(torch::equal(b.grad(), torch::tensor({0.5f, -0.5f})));
-    EXPECT_FALSE(unused.grad().defined());
     EXPECT_TRUE(torch::equal(mean, torch::tensor({2.0f, 1.0f})));
-    // A second step reuses the buffer: the gradients are fresh tensors again.
-    w.mutable_grad() = torch::full({2, 3}, 3.0f);
-    b.mutable_grad() = torch::zeros({2});
-    sync.average(0, torch::tensor({0.0f, 0.0f}));
+    // Reduced where backward wrote them: the gradients are still views of the one buffer.
+    EXPECT_EQ(w.grad().data_ptr(), optimizer.gradient_buffer().data_ptr());
+    optimizer.zero_grad();
+    w.grad().fill_(3.0f);
+    sync.average(0, torch::tensor({0.0f, 0.0f, 0.0f}));
     EXPECT_TRUE(torch::equal(w.grad(), torch::full({2, 3}, 3.0f)));
+    EXPECT_THROW_MSG(sync.average(0, torch::zeros({4})), c10::Error,
+                     "4 values do not fit the gradient buffer's 3 spare slots");
   });
   for (const auto& e : errors) EXPECT_EQ(e, "");
 }
@@ -107,7 +110,7 @@ TEST(ProcessGroupTest, ReplicaCheckPassesForEqualWeightsAndNamesTheRankThatDiffe
   auto errors = run_ranks(2, [](dist::ProcessGroup& group) {
     torch::Tensor g = torch::linspace(-1, 1, 50);
     torch::Tensor d = torch::linspace(0, 2, 30);
-    dist::GradientSync sync(group, {{"generator", {g}}, {"discriminator", {d}}});
+    dist::GradientSync sync(group, {{"generator", {g}, {}}, {"discriminator", {d}, {}}});
     sync.check_replicas(10);  // equal: no error
     // One bit of one weight on rank 1: the check must see it.
     if (group.rank() == 1) d[7] = std::nextafter(d[7].item<float>(), 10.0f);

@@ -23,6 +23,26 @@ TEST_F(GanLossTest, BceIsTheMeanOfTheTwoHalvesBinaryCrossEntropy) {
   EXPECT_TRUE(torch::allclose(loss->shown_scores(real), torch::sigmoid(real)));
 }
 
+// The trainer's form, one tensor of [real; fake] logits, gives the two-tensor form's value and
+// gradient for every loss (bce with hard labels takes its own three-op path), also after the
+// batch size changes.
+TEST_F(GanLossTest, TheJoinedFormEqualsTheTwoHalves) {
+  for (const auto& [name, label] : std::vector<std::pair<std::string, double>>{
+           {"bce", 1.0}, {"bce", 0.9}, {"hinge", 1.0}, {"lsgan", 1.0}}) {
+    auto loss = make_gan_loss(name, label);
+    for (int64_t n : {8, 3}) {
+      torch::Tensor joined = (torch::randn({2 * n, 1}) * 3).requires_grad_();
+      torch::Tensor halves = joined.detach().clone().requires_grad_();
+      torch::Tensor a = loss->joined_discriminator_loss(joined);
+      torch::Tensor b = loss->discriminator_loss(halves.narrow(0, 0, n), halves.narrow(0, n, n));
+      a.backward();
+      b.backward();
+      EXPECT_NEAR(value(a), value(b), 1e-6) << name << " " << label << " n " << n;
+      EXPECT_TRUE(torch::allclose(joined.grad(), halves.grad(), 1e-5, 1e-7)) << name << " n " << n;
+    }
+  }
+}
+
 TEST_F(GanLossTest, LabelSmoothingMovesOnlyTheRealTarget) {
   torch::Tensor real = torch::randn({8, 1}) * 3, fake = torch::randn({8, 1}) * 3;
   auto smoothed = make_gan_loss("bce", 0.9);

@@ -23,6 +23,19 @@ Config dcgan_config() {
   return c;
 }
 
+// uniform_dropout: each element kept with probability 1 - p and scaled by 1 / (1 - p), the
+// gradient through the same mask, and nothing at all outside training.
+TEST_F(ModelsTest, DropoutKeepsOneMinusPAndScales) {
+  torch::Tensor x = torch::ones({400, 500}, torch::requires_grad());
+  torch::Tensor y = uniform_dropout(x, 0.3, /*training=*/true);
+  const double kept = (y > 0).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(kept, 0.7, 0.005);  // 200,000 draws: the standard error is 0.001
+  EXPECT_TRUE(torch::allclose(y.masked_select(y > 0), torch::full({1}, 1.0 / 0.7)));
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(x.grad(), y.detach()));
+  EXPECT_TRUE(uniform_dropout(x, 0.3, /*training=*/false).equal(x));
+}
+
 TEST_F(ModelsTest, DcganShapesAndInitialisation) {
   Config c = dcgan_config();
   Generator g = make_generator(c, kImage, "tanh");

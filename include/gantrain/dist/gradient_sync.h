@@ -1,6 +1,7 @@
 #pragma once
 /// DDP's gradient averaging for the trainer: between backward and the optimizer step, each
-/// network's gradients become their mean over the ranks, in one all-reduce of a flat buffer.
+/// network's gradients become their mean over the ranks, in one all-reduce of its flat
+/// gradient buffer.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -11,10 +12,13 @@ namespace gantrain::dist {
 
 class ProcessGroup;
 
-/// One network's parameters, in a fixed order (the same on every rank), and its name for errors.
+/// One network: its name for errors, its parameters in a fixed order (the same on every rank)
+/// and the flat buffer holding their gradients in that order, then a few spare slots
+/// (FlatAdam::gradient_buffer), which is all-reduced as it is.
 struct SyncedNetwork {
   std::string name;
   std::vector<torch::Tensor> params;
+  torch::Tensor gradients;
 };
 
 /// Averages gradients across ranks and checks that the replicas stay identical.
@@ -40,7 +44,6 @@ class GradientSync {
  private:
   ProcessGroup& group_;
   std::vector<SyncedNetwork> networks_;
-  std::vector<torch::Tensor> buffers_;  // one flat buffer per network: gradients, then values
   int64_t bytes_reduced_ = 0;
   double seconds_reducing_ = 0;
 };
