@@ -20,7 +20,8 @@ class BceLoss : public GanLoss {
   // slices in backward (the even-bits toy is bound by per-op cost).
   torch::Tensor joined_discriminator_loss(const torch::Tensor& logits) const override {
     if (real_label_ != 1.0) return GanLoss::joined_discriminator_loss(logits);
-    if (!signs_.defined() || signs_.sizes() != logits.sizes() || signs_.device() != logits.device()) {
+    if (!signs_.defined() || signs_.sizes() != logits.sizes() ||
+        signs_.device() != logits.device()) {
       const int64_t n = logits.size(0) / 2;
       signs_ = torch::cat({-torch::ones({n, 1}), torch::ones({n, 1})}).to(logits.device());
     }

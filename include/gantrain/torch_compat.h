@@ -57,7 +57,8 @@ class AutocastGuard {
 #else
     const bool cpu = type_ == c10::DeviceType::CPU;
     was_enabled_ = cpu ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
-    was_dtype_ = cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+    was_dtype_ =
+        cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
     cpu ? at::autocast::set_cpu_enabled(true) : at::autocast::set_enabled(true);
     cpu ? at::autocast::set_autocast_cpu_dtype(dtype) : at::autocast::set_autocast_gpu_dtype(dtype);
 #endif

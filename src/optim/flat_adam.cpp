@@ -129,7 +129,8 @@ void FlatAdam::step() {
                 exp_avg_sq_.data_ptr<float>(), numel());
     return;
   }
-  // A GPU under LibTorch 1.13: torch::optim::Adam's arithmetic in a few ops on the flat tensors.
+  // A GPU without LibTorch's fused kernel (before 2.4): torch::optim::Adam's arithmetic in a few
+  // ops on the flat tensors.
   const double bias_correction1 = 1 - std::pow(hyper_.beta1, static_cast<double>(step_));
   const double bias_correction2 = 1 - std::pow(hyper_.beta2, static_cast<double>(step_));
   exp_avg_.mul_(hyper_.beta1).add_(grad, 1 - hyper_.beta1);
