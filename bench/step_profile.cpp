@@ -4,7 +4,6 @@
 //   step_profile [--task even-bits|mnist] [--steps N] [--set key=value ...] [--list]
 // --list also prints each operator's calls per step and the time of its top-level calls.
 // mnist needs Fashion-MNIST (dataset-fashion-mnist) or data.dir set.
-#include <malloc.h>
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
 
@@ -60,9 +59,7 @@ struct CountingAllocator final : c10::Allocator {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As src/cli/main.cpp sets them: the same allocator behaviour as the real binary.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  gantrain::tune_allocator();  // as gantrain's main does
   std::string task_name = "even-bits";
   int64_t steps = 0;
   std::vector<std::string> overrides;

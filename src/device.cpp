@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <mutex>
@@ -83,6 +84,11 @@ void set_compute_threads(int64_t threads, bool bf16_products) {
   }
   at::set_num_threads(static_cast<int>(threads));
   if (openblas) openblas(static_cast<int>(threads));
+}
+
+void tune_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 void seed_everything(uint64_t seed) { torch::manual_seed(seed); }

@@ -18,6 +18,11 @@ torch::Device resolve_device(const std::string& name);
 /// builds: bfloat16 products run in oneDNN, which follows LibTorch's count.
 void set_compute_threads(int64_t threads, bool bf16_products = false);
 
+/// Fixes glibc's mmap and trim thresholds (64 MB, 256 MB): with the dynamic defaults the
+/// activation buffers of every step are mmapped and unmapped again, re-faulting their pages
+/// (docs/performance.md). Call once, first thing in main.
+void tune_allocator();
+
 /// Seeds the CPU generator and, on CUDA, the device's: every random draw of a run follows.
 void seed_everything(uint64_t seed);
 

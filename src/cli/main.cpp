@@ -1,6 +1,5 @@
 // gantrain's command line: parse, build the config (defaults < file < --set < flags),
 // dispatch the subcommand, and turn every error into one line and an exit code.
-#include <malloc.h>
 #include <sys/prctl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -17,6 +16,7 @@
 
 #include "gantrain/build_info.h"
 #include "gantrain/commands.h"
+#include "gantrain/device.h"
 #include "gantrain/dist/launch.h"
 #include "gantrain/dist/process_group.h"
 #include "gantrain/error.h"
@@ -52,13 +52,6 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGHUP, &action, nullptr);
   stop_with_launcher();
-}
-
-// Fixed glibc thresholds: with the dynamic defaults, the activation buffers of every step are
-// mmapped and unmapped again, re-faulting their pages (docs/performance.md).
-void tune_allocator() {
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 // Before argument parsing, so even a bad flag is reported in the same format.
@@ -426,7 +419,7 @@ int run_report(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_allocator();
+  gantrain::tune_allocator();
   setup_logging();
   std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "train";
   const bool named = argc > 1 && argv[1][0] != '-';
