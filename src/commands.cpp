@@ -10,7 +10,7 @@
 
 #include "gantrain/build_info.h"
 #include "gantrain/device.h"
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "gantrain/io/checkpoint.h"
@@ -123,8 +123,8 @@ uint64_t fnv1a(const std::string& text) {
 
 // Joins the data-parallel group when a launcher started this process (docs/distributed.md);
 // nullptr for a plain run. `device` becomes this rank's GPU on CUDA.
-std::unique_ptr<dist::ProcessGroup> join_group(const Config& config, torch::Device& device) {
-  std::optional<dist::WorkerEnv> env = dist::worker_env_from_environment();
+std::unique_ptr<distributed::ProcessGroup> join_group(const Config& config, torch::Device& device) {
+  std::optional<distributed::WorkerEnv> env = distributed::worker_env_from_environment();
   if (!env) return nullptr;
   if (device.is_cuda() && (config.train.device == "cuda" || config.train.device == "auto")) {
     const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
@@ -135,11 +135,11 @@ std::unique_ptr<dist::ProcessGroup> join_group(const Config& config, torch::Devi
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
   }
   std::string backend = config.train.dist_backend;
-  if (backend == "auto") backend = device.is_cuda() && dist::nccl_available() ? "nccl" : "gloo";
+  if (backend == "auto") backend = device.is_cuda() && distributed::nccl_available() ? "nccl" : "gloo";
   if (backend == "nccl" && !device.is_cuda())
     throw ConfigError("train.dist_backend = nccl needs a CUDA device (train.device is " +
                       config.train.device + "); use gloo or auto on the CPU");
-  auto group = dist::ProcessGroup::join(*env, backend, device,
+  auto group = distributed::ProcessGroup::join(*env, backend, device,
                                         std::chrono::seconds(config.train.dist_timeout));
   if (group->rank() == 0)
     spdlog::info("data-parallel: {} ranks, backend {}, rendezvous at {}:{}", group->world_size(),
@@ -171,7 +171,7 @@ namespace {
 
 // The random states a checkpoint holds: this process's (rank 0's, in the file) and, in a
 // data-parallel run, every rank's. A collective there: every rank calls it at every checkpoint.
-RandomStates rng_states(dist::ProcessGroup* group, torch::Device device) {
+RandomStates rng_states(distributed::ProcessGroup* group, torch::Device device) {
   RandomStates states;
   states.cpu = generator_state(default_generator(torch::kCPU));
   if (!device.is_cpu()) states.device = generator_state(default_generator(device));
@@ -185,7 +185,7 @@ RandomStates rng_states(dist::ProcessGroup* group, torch::Device device) {
 // A rank other than 0: it trains and joins the collectives of rank 0's checkpoints, and
 // writes nothing.
 TrainResult train_without_writing(Trainer& trainer, BatchSource& data, int64_t total_steps,
-                                  const TrainRequest& request, dist::ProcessGroup* group,
+                                  const TrainRequest& request, distributed::ProcessGroup* group,
                                   torch::Device device) {
   FitHooks hooks;
   hooks.log_every = request.config.log.every;
@@ -199,7 +199,7 @@ TrainResult train_without_writing(Trainer& trainer, BatchSource& data, int64_t t
 // The training run of one process: every rank trains; rank 0 (the only writer) also measures
 // and writes the run directory.
 TrainResult train_rank(const TrainRequest& request, torch::Device device,
-                       dist::ProcessGroup* group) {
+                       distributed::ProcessGroup* group) {
   const Config& config = request.config;
   const bool writer = !group || group->rank() == 0;
   const Shard shard = group ? Shard{group->rank(), group->world_size()} : Shard{};
@@ -386,7 +386,7 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
                  summary, run.latest_checkpoint());
   }
   const int64_t session_steps = trainer.step() - std::max<int64_t>(resumed_step, 0);
-  if (const dist::GradientSync* sync = trainer.gradient_sync(); sync && session_steps > 0)
+  if (const distributed::GradientSync* sync = trainer.gradient_sync(); sync && session_steps > 0)
     spdlog::info("gradient all-reduce: {:.1f} kB per step, {:.2f} ms per step ({:.0f}% of the "
                  "{:.1f} s of this session)",
                  static_cast<double>(sync->bytes_reduced()) / 1e3 / session_steps,
@@ -407,11 +407,11 @@ TrainResult train(const TrainRequest& request) {
   if (request.resume_checkpoint.empty() && holds_run(config.log.out))
     throw ConfigError(config.log.out + " already holds a run: continue it with --resume " +
                       config.log.out + ", or choose another --out");
-  std::unique_ptr<dist::ProcessGroup> group = join_group(config, device);
+  std::unique_ptr<distributed::ProcessGroup> group = join_group(config, device);
   if (!group) return train_rank(request, device, nullptr);
   try {
     return train_rank(request, device, group.get());
-  } catch (const dist::LostRank& e) {
+  } catch (const distributed::LostRank& e) {
     throw Error(std::string(e.what()) + ". The last checkpoint is kept: continue with gantrain "
                 "--resume " + config.log.out + " and the same launch");
   } catch (const std::exception& e) {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/torch_compat.h"
 
@@ -50,7 +50,7 @@ double ema_decay_at(double decay, int64_t step) {
 }
 
 Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
-                 TrainerOptions options, torch::Device device, dist::ProcessGroup* group,
+                 TrainerOptions options, torch::Device device, distributed::ProcessGroup* group,
                  Generator ema)
     : generator_(std::move(generator)),
       discriminator_(std::move(discriminator)),
@@ -80,8 +80,8 @@ Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t laten
   clean_ = torch::ones({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   clean_steps_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   if (group) {
-    sync_ = std::make_unique<dist::GradientSync>(
-        *group, std::vector<dist::SyncedNetwork>{
+    sync_ = std::make_unique<distributed::GradientSync>(
+        *group, std::vector<distributed::SyncedNetwork>{
                     {"generator", optimizer_g_->params(), optimizer_g_->gradient_buffer()},
                     {"discriminator", optimizer_d_->params(), optimizer_d_->gradient_buffer()}});
     shard_ = {group->rank(), group->world_size()};

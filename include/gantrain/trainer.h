@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gantrain/data/batch_source.h"
-#include "gantrain/dist/gradient_sync.h"
+#include "gantrain/distributed/gradient_sync.h"
 #include "gantrain/config.h"
 #include "gantrain/gan_loss.h"
 #include "gantrain/models/gan_modules.h"
@@ -79,7 +79,7 @@ class Trainer {
   /// `ema`, a generator of the same shape, becomes the moving average of `generator` when
   /// options.ema_decay > 0 (it starts as a copy).
   Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
-          TrainerOptions options, torch::Device device, dist::ProcessGroup* group = nullptr,
+          TrainerOptions options, torch::Device device, distributed::ProcessGroup* group = nullptr,
           Generator ema = nullptr);
 
   /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches.
@@ -105,7 +105,7 @@ class Trainer {
   FlatAdam& generator_optimizer() { return *optimizer_g_; }
   FlatAdam& discriminator_optimizer() { return *optimizer_d_; }
   /// The gradient all-reduce of a data-parallel run; nullptr otherwise.
-  const dist::GradientSync* gradient_sync() const { return sync_.get(); }
+  const distributed::GradientSync* gradient_sync() const { return sync_.get(); }
 
   /// Writes models, optimizers, step and the open log interval's sums.
   void save(torch::serialize::OutputArchive& archive) const;
@@ -150,7 +150,7 @@ class Trainer {
   int64_t skipped_at_last_log_ = 0;
   // Data-parallel runs only: the gradient all-reduce, this rank's stop vote for the current
   // step and what all ranks agreed.
-  std::unique_ptr<dist::GradientSync> sync_;
+  std::unique_ptr<distributed::GradientSync> sync_;
   Shard shard_;
   bool stop_vote_ = false;
   bool stop_agreed_ = false;

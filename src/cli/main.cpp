@@ -17,8 +17,8 @@
 #include "gantrain/build_info.h"
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
-#include "gantrain/dist/launch.h"
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/launch.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/run_dir.h"
 
@@ -129,10 +129,10 @@ bool is_launch_flag(const std::string& arg) {
 // times), then starts the workers with the same arguments, less the launcher's own.
 int launch(const cxxopts::ParseResult& args, const gantrain::Config& config, int argc,
            char** argv) {
-  if (gantrain::dist::worker_env_from_environment())
+  if (gantrain::distributed::worker_env_from_environment())
     throw gantrain::ConfigError("--nproc starts workers itself, but WORLD_SIZE is set (under "
                                 "torchrun or another launcher): leave --nproc out");
-  gantrain::dist::LaunchOptions options;
+  gantrain::distributed::LaunchOptions options;
   options.nproc = args["nproc"].as<int64_t>();
   options.nnodes = args["nnodes"].as<int64_t>();
   options.node_rank = args["node-rank"].as<int64_t>();
@@ -163,7 +163,7 @@ int launch(const cxxopts::ParseResult& args, const gantrain::Config& config, int
   // Every worker writes under the same run directory: fix the name a default would time-stamp.
   worker_args.push_back("--set");
   worker_args.push_back("log.out=" + config.log.out);
-  return gantrain::dist::launch_workers(options, worker_args);
+  return gantrain::distributed::launch_workers(options, worker_args);
 }
 
 int run_train(int argc, char** argv) {
@@ -197,7 +197,7 @@ int run_train(int argc, char** argv) {
   auto args = parse_arguments(options, "gantrain", argc, argv);
   // A data-parallel worker: every line says which rank wrote it; ranks other than 0 show
   // warnings and errors only, unless --log-level says otherwise.
-  if (auto worker = gantrain::dist::worker_env_from_environment(); worker && worker->world_size > 1) {
+  if (auto worker = gantrain::distributed::worker_env_from_environment(); worker && worker->world_size > 1) {
     spdlog::default_logger()->set_pattern(fmt::format("[%T] [rank {}] %^%v%$", worker->rank));
     if (worker->rank > 0 && !args.count("log-level")) spdlog::set_level(spdlog::level::warn);
   }
@@ -276,7 +276,7 @@ int run_train(int argc, char** argv) {
   request.should_stop = [] { return g_stop_signal != 0; };
   gantrain::TrainResult result = gantrain::train(request);
   if (result.stopped) {
-    const auto worker = gantrain::dist::worker_env_from_environment();
+    const auto worker = gantrain::distributed::worker_env_from_environment();
     if (!worker || worker->rank == 0)
       spdlog::warn("interrupted after step {}; checkpoint written. Resume with: gantrain --resume {}{}",
                    result.steps_done, result.run_dir,

@@ -1,4 +1,4 @@
-#include "gantrain/dist/launch.h"
+#include "gantrain/distributed/launch.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 namespace {
 
 // Signals to pass on: a count, so that none is lost between the handler and the loop.
@@ -193,4 +193,4 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
   return result;
 }
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

@@ -1,12 +1,12 @@
-#include "gantrain/dist/gradient_sync.h"
+#include "gantrain/distributed/gradient_sync.h"
 
 #include <chrono>
 
 #include "gantrain/device.h"
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 namespace {
 
 // Two integer sums over the bits of `t` (the second weighted by position), exact and the same
@@ -77,4 +77,4 @@ void GradientSync::check_replicas(int64_t step) {
                     "run stops (the last checkpoint is kept)");
 }
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

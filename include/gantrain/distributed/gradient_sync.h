@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 
 class ProcessGroup;
 
@@ -48,4 +48,4 @@ class GradientSync {
   double seconds_reducing_ = 0;
 };
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

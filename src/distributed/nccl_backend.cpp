@@ -1,9 +1,9 @@
 // c10d's NCCL backend: compiled only in CUDA builds whose toolkit has nccl.h (CMakeLists.txt).
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 
-#include "dist/c10d.h"
+#include "distributed/c10d.h"
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 
 c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
                                               int rank, int size,
@@ -13,4 +13,4 @@ c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Sto
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options);
 }
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

@@ -1,5 +1,5 @@
 #pragma once
-// c10d inside src/dist/ only (its backends are declared under USE_C10D_GLOO / USE_C10D_NCCL,
+// c10d inside src/distributed/ only (its backends are declared under USE_C10D_GLOO / USE_C10D_NCCL,
 // which LibTorch's CMake package defines).
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/torch.h>
@@ -11,7 +11,7 @@
 
 #include <chrono>
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 
 // LibTorch 2.x split c10d::Backend (one backend's collectives) out of c10d::ProcessGroup (a
 // dispatcher over backends); in 1.13 ProcessGroupGloo derived from ProcessGroup itself. gantrain
@@ -27,4 +27,4 @@ c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Sto
                                               int rank, int size,
                                               std::chrono::milliseconds timeout);
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

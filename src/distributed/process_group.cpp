@@ -1,4 +1,4 @@
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/process_group.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <thread>
 
-#include "dist/c10d.h"
+#include "distributed/c10d.h"
 #include "gantrain/error.h"
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 namespace {
 
 using namespace std::chrono_literals;
@@ -219,4 +219,4 @@ void ProcessGroup::publish_error(const std::string& what) noexcept {
   }
 }
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

@@ -1,4 +1,4 @@
-// The data-parallel room (src/dist/): ranks are threads of this test, each joining one Gloo group
+// The data-parallel room (src/distributed/): ranks are threads of this test, each joining one Gloo group
 // on the loopback, so every collective and failure path runs for real.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,9 +10,9 @@
 #include <functional>
 #include <thread>
 
-#include "gantrain/dist/gradient_sync.h"
+#include "gantrain/distributed/gradient_sync.h"
 #include "gantrain/optim/flat_adam.h"
-#include "gantrain/dist/process_group.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "expect_throw.h"
 
@@ -41,8 +41,8 @@ struct Listener {
 
 int free_port() { return Listener().port; }
 
-dist::WorkerEnv rank_env(int64_t rank, int64_t world, int port) {
-  dist::WorkerEnv env;
+distributed::WorkerEnv rank_env(int64_t rank, int64_t world, int port) {
+  distributed::WorkerEnv env;
   env.rank = rank;
   env.world_size = world;
   env.local_rank = rank;
@@ -53,14 +53,14 @@ dist::WorkerEnv rank_env(int64_t rank, int64_t world, int port) {
 
 // Runs `body` on `world` ranks (threads) of one Gloo group; returns each rank's error ("" if none).
 std::vector<std::string> run_ranks(int64_t world,
-                                   const std::function<void(dist::ProcessGroup&)>& body) {
+                                   const std::function<void(distributed::ProcessGroup&)>& body) {
   const int port = free_port();
   std::vector<std::string> errors(world);
   std::vector<std::thread> ranks;
   for (int64_t r = 0; r < world; ++r)
     ranks.emplace_back([&, r] {
       try {
-        auto group = dist::ProcessGroup::join(rank_env(r, world, port), "gloo", torch::kCPU, 20s);
+        auto group = distributed::ProcessGroup::join(rank_env(r, world, port), "gloo", torch::kCPU, 20s);
         body(*group);
       } catch (const std::exception& e) {
         errors[r] = e.what();
@@ -71,7 +71,7 @@ std::vector<std::string> run_ranks(int64_t world,
 }
 
 TEST(ProcessGroupTest, AllReduceSumsAndAllGatherStacksInRankOrder) {
-  auto errors = run_ranks(3, [](dist::ProcessGroup& group) {
+  auto errors = run_ranks(3, [](distributed::ProcessGroup& group) {
     torch::Tensor t = torch::full({4}, static_cast<float>(group.rank() + 1));
     group.all_reduce_sum(t);
     EXPECT_TRUE(torch::equal(t, torch::full({4}, 6.0f)));
@@ -82,14 +82,14 @@ TEST(ProcessGroupTest, AllReduceSumsAndAllGatherStacksInRankOrder) {
 }
 
 TEST(ProcessGroupTest, GradientSyncAveragesTheFlatGradientsAndTheValuesRidingAlong) {
-  auto errors = run_ranks(2, [](dist::ProcessGroup& group) {
+  auto errors = run_ranks(2, [](distributed::ProcessGroup& group) {
     torch::Tensor w = torch::zeros({2, 3}, torch::requires_grad());
     torch::Tensor b = torch::zeros({2}, torch::requires_grad());
     FlatAdam optimizer({w, b}, AdamHyper{}, /*spare=*/3);
     const float r = static_cast<float>(group.rank());
     w.grad().fill_(1.0f + r);                            // 1 and 2: mean 1.5
     b.grad().copy_(torch::tensor({r, -r}));              // 0 and 1: mean 0.5
-    dist::GradientSync sync(group, {{"generator", optimizer.params(), optimizer.gradient_buffer()}});
+    distributed::GradientSync sync(group, {{"generator", optimizer.params(), optimizer.gradient_buffer()}});
     torch::Tensor mean = sync.average(0, torch::tensor({4.0f * r, 1.0f}));
     EXPECT_TRUE(torch::equal(w.grad(), torch::full({2, 3}, 1.5f)));
     EXPECT_TRUE(torch::equal(b.grad(), torch::tensor({0.5f, -0.5f})));
@@ -107,10 +107,10 @@ TEST(ProcessGroupTest, GradientSyncAveragesTheFlatGradientsAndTheValuesRidingAlo
 }
 
 TEST(ProcessGroupTest, ReplicaCheckPassesForEqualWeightsAndNamesTheRankThatDiffers) {
-  auto errors = run_ranks(2, [](dist::ProcessGroup& group) {
+  auto errors = run_ranks(2, [](distributed::ProcessGroup& group) {
     torch::Tensor g = torch::linspace(-1, 1, 50);
     torch::Tensor d = torch::linspace(0, 2, 30);
-    dist::GradientSync sync(group, {{"generator", {g}, {}}, {"discriminator", {d}, {}}});
+    distributed::GradientSync sync(group, {{"generator", {g}, {}}, {"discriminator", {d}, {}}});
     sync.check_replicas(10);  // equal: no error
     // One bit of one weight on rank 1: the check must see it.
     if (group.rank() == 1) d[7] = std::nextafter(d[7].item<float>(), 10.0f);
@@ -123,14 +123,14 @@ TEST(ProcessGroupTest, ReplicaCheckPassesForEqualWeightsAndNamesTheRankThatDiffe
 }
 
 TEST(ProcessGroupTest, ASurvivorNamesTheLostRankAndTheErrorItLeft) {
-  auto errors = run_ranks(2, [](dist::ProcessGroup& group) {
+  auto errors = run_ranks(2, [](distributed::ProcessGroup& group) {
     if (group.rank() == 1) {
       group.publish_error("disk full");
       return;  // leaves the group: its connections close
     }
     torch::Tensor t = torch::ones({3});
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_THROW_MSG(group.all_reduce_sum(t), dist::LostRank,
+    EXPECT_THROW_MSG(group.all_reduce_sum(t), distributed::LostRank,
                      "lost rank 1, which stopped with: disk full during an all-reduce");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
   });
@@ -139,20 +139,20 @@ TEST(ProcessGroupTest, ASurvivorNamesTheLostRankAndTheErrorItLeft) {
 
 TEST(ProcessGroupTest, ARankThatNeverComesFailsTheRendezvousWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW_MSG(dist::ProcessGroup::join(rank_env(0, 2, free_port()), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, free_port()), "gloo", torch::kCPU, 2s),
                    Error, "the gloo rendezvous of 2 ranks at 127.0.0.1:");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
 TEST(ProcessGroupTest, APortInUseIsAClearError) {
   Listener taken;
-  EXPECT_THROW_MSG(dist::ProcessGroup::join(rank_env(0, 2, taken.port), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, taken.port), "gloo", torch::kCPU, 2s),
                    Error, "rank 0 cannot host the rendezvous store on 127.0.0.1:");
 }
 
 TEST(ProcessGroupTest, AnUnreachableStoreIsAClearErrorWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW_MSG(dist::ProcessGroup::join(rank_env(1, 2, free_port()), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(1, 2, free_port()), "gloo", torch::kCPU, 2s),
                    Error, "rank 1 cannot reach the rendezvous store at 127.0.0.1:");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
@@ -170,7 +170,7 @@ struct Environment {
 };
 
 TEST(WorkerEnvTest, ReadsWhatTorchrunSets) {
-  EXPECT_FALSE(dist::worker_env_from_environment().has_value());
+  EXPECT_FALSE(distributed::worker_env_from_environment().has_value());
   Environment env;
   env.set("RANK", "3");
   env.set("WORLD_SIZE", "4");
@@ -179,7 +179,7 @@ TEST(WorkerEnvTest, ReadsWhatTorchrunSets) {
   env.set("MASTER_PORT", "29500");
   env.set("TORCHELASTIC_USE_AGENT_STORE", "True");
   env.set("TORCHELASTIC_RESTART_COUNT", "2");
-  auto worker = dist::worker_env_from_environment();
+  auto worker = distributed::worker_env_from_environment();
   ASSERT_TRUE(worker.has_value());
   EXPECT_EQ(worker->rank, 3);
   EXPECT_EQ(worker->world_size, 4);
@@ -193,18 +193,18 @@ TEST(WorkerEnvTest, ReadsWhatTorchrunSets) {
 TEST(WorkerEnvTest, NamesAMissingOrMalformedVariable) {
   Environment env;
   env.set("RANK", "0");
-  EXPECT_THROW_MSG(dist::worker_env_from_environment(), ConfigError,
+  EXPECT_THROW_MSG(distributed::worker_env_from_environment(), ConfigError,
                    "environment RANK is set but WORLD_SIZE is not");
   env.set("WORLD_SIZE", "2");
-  EXPECT_THROW_MSG(dist::worker_env_from_environment(), ConfigError,
+  EXPECT_THROW_MSG(distributed::worker_env_from_environment(), ConfigError,
                    "environment MASTER_ADDR is not set");
   env.set("MASTER_ADDR", "127.0.0.1");
   env.set("MASTER_PORT", "http");
-  EXPECT_THROW_MSG(dist::worker_env_from_environment(), ConfigError,
+  EXPECT_THROW_MSG(distributed::worker_env_from_environment(), ConfigError,
                    "environment MASTER_PORT='http': expected an integer in [1, 65535]");
   env.set("MASTER_PORT", "29500");
   env.set("RANK", "2");
-  EXPECT_THROW_MSG(dist::worker_env_from_environment(), ConfigError,
+  EXPECT_THROW_MSG(distributed::worker_env_from_environment(), ConfigError,
                    "environment RANK='2': expected an integer in [0, 1]");
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Data-parallel ranks on PyTorch's c10d (docs/distributed.md): who this process is, as its
 /// launcher says, and the few collectives gantrain needs. c10d's types, and the changes of its
-/// C++ API between LibTorch 1.13 and 2.x, stay inside src/dist/.
+/// C++ API between LibTorch 1.13 and 2.x, stay inside src/distributed/.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "gantrain/error.h"
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 
 /// A collective failed because a rank is gone (exited, killed, or silent past the timeout).
 struct LostRank : Error {
@@ -66,4 +66,4 @@ class ProcessGroup {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace gantrain::dist {
+namespace gantrain::distributed {
 
 /// Where the workers of this machine fit in the whole group.
 struct LaunchOptions {
@@ -26,4 +26,4 @@ struct LaunchOptions {
 /// Returns 0 when all succeed, else the first failing worker's exit code (128 + signal).
 int launch_workers(const LaunchOptions& options, const std::vector<std::string>& worker_args);
 
-}  // namespace gantrain::dist
+}  // namespace gantrain::distributed
