@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   Config config = default_config(task_name);
   for (const auto& o : overrides) apply_setting(config, parse_set_argument(o));
   validate(config);
-  set_compute_threads(config.train.threads, config.train.precision == "bf16");
+  set_compute_threads(config.train.threads, config.train.precision == Precision::kBf16);
   seed_everything(static_cast<uint64_t>(config.train.seed));
   auto task = find_task(config.task).create(config);
   auto data = task->make_data(torch::kCPU, Shard{});

@@ -18,6 +18,7 @@
 #include "gantrain/device.h"
 #include "gantrain/error.h"
 #include "gantrain/io/checkpoint.h"
+#include "gantrain/io/run_state.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
 
@@ -61,12 +62,24 @@ bool small_enough(const gantrain::Config& c) {
   int64_t widths = c.model.latent_dim;
   for (int64_t w : c.model.g_hidden) widths += w;
   for (int64_t w : c.model.d_hidden) widths += w;
-  if (c.model.arch == "dcgan")
+  if (c.model.arch == gantrain::ModelArch::kDcgan)
     for (const auto* list : {&c.model.g_channels, &c.model.d_channels})
       for (int64_t w : *list) widths += 8 * w;  // a convolution's 4x4 kernels weigh more
   return widths <= 4096 && c.model.g_hidden.size() + c.model.d_hidden.size() <= 8 &&
          c.log.grid_samples <= 1024 && c.train.batch_size <= 64 && c.train.d_steps <= 4;
 }
+
+// MNIST's data source needs the data set itself: this stands in for it, with no position.
+class RandomImages : public gantrain::BatchSource {
+ public:
+  explicit RandomImages(int64_t batch_size) : batch_size_(batch_size) {}
+  torch::Tensor next_batch() override { return torch::rand({batch_size_, 784}) * 2 - 1; }
+  int64_t epoch() const override { return 1; }
+  int64_t batches_per_epoch() const override { return 0; }
+
+ private:
+  int64_t batch_size_;
+};
 
 void load(const std::string& path) {
   auto archive = gantrain::read_archive(path, torch::kCPU);
@@ -77,23 +90,16 @@ void load(const std::string& path) {
   gantrain::Networks networks = gantrain::make_networks(*task, config);
   gantrain::Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
                             gantrain::trainer_options(config), torch::kCPU, nullptr, networks.ema);
-  trainer.load(archive);
-  torch::Tensor grid_noise, rng;
-  archive.read("grid_noise", grid_noise);
-  archive.read("rng_cpu", rng);
-  gantrain::set_generator_state(gantrain::default_generator(torch::kCPU), rng.cpu());
+  std::unique_ptr<gantrain::BatchSource> data;
+  if (config.task == "even-bits")
+    data = task->make_data(torch::kCPU, {});
+  else
+    data = std::make_unique<RandomImages>(config.train.batch_size);
+  gantrain::RunState state = gantrain::load_run_state(archive, trainer, *data, {});
+  gantrain::set_generator_state(gantrain::default_generator(torch::kCPU), state.rng.cpu);
   // One step on the loaded state: a mismatch must surface as an error, not a crash.
   std::vector<torch::Tensor> real;
-  if (config.task == "even-bits") {  // MNIST's data source needs the data set itself
-    torch::serialize::InputArchive data_state;
-    archive.read("data", data_state);
-    auto data = task->make_data(torch::kCPU, {});
-    data->load(data_state);
-    for (int64_t i = 0; i < config.train.d_steps; ++i) real.push_back(data->next_batch());
-  } else {
-    for (int64_t i = 0; i < config.train.d_steps; ++i)
-      real.push_back(torch::rand({config.train.batch_size, 784}) * 2 - 1);
-  }
+  for (int64_t i = 0; i < config.train.d_steps; ++i) real.push_back(data->next_batch());
   trainer.train_step(real);
 }
 

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "gantrain/error.h"
@@ -117,17 +116,20 @@ KeySpec real_key(std::string key, std::string help, Section Config::*s, double S
       expected, parse_double, format_double);
 }
 
-template <class Section>
-KeySpec choice_key(std::string key, std::string help, Section Config::*s,
-                   std::string Section::*m, std::vector<std::string> choices) {
+// A choice (choices.h): its names, listed in the help after `lead` and in the error, come
+// from the choice's table.
+template <class Section, class E>
+KeySpec choice_key(std::string key, const std::string& lead, Section Config::*s, E Section::*m) {
   std::string expected = "one of:";
-  for (const auto& c : choices) expected += " " + c;
-  return field<Section, std::string>(
-      std::move(key), std::move(help), s, m,
-      [choices](const std::string& v) {
-        return std::find(choices.begin(), choices.end(), v) != choices.end();
+  for (const auto& c : Choices<E>::table) expected += std::string(" ") + c.name;
+  return field<Section, E>(
+      std::move(key), lead + ": " + choice_list<E>(true), s, m, [](const E&) { return true; },
+      expected,
+      [](const std::string& t) {
+        if (auto value = parse_choice<E>(t)) return *value;
+        throw std::string();  // field() reports `expected`
       },
-      expected, [](const std::string& t) { return t; }, [](const std::string& v) { return v; });
+      [](const E& v) { return choice_name(v); });
 }
 
 template <class Section>
@@ -176,19 +178,16 @@ const std::vector<KeySpec>& key_table() {
     task.get = [](const C& c) { return c.task; };
     t.push_back(task);
 
-    t.push_back(choice_key("model.arch",
-                           "mlp (the seed's MLPs) or dcgan (convolutional, image tasks)",
-                           &C::model, &ModelConfig::arch, {"mlp", "dcgan"}));
+    t.push_back(choice_key("model.arch", "architecture", &C::model, &ModelConfig::arch));
     t.push_back(int_key("model.latent_dim", "noise vector length", &C::model,
                         &ModelConfig::latent_dim, 1, 100000));
-    t.push_back(choice_key("model.noise", "noise distribution", &C::model, &ModelConfig::noise,
-                           {"bits", "gaussian", "uniform"}));
+    t.push_back(choice_key("model.noise", "noise distribution", &C::model, &ModelConfig::noise));
     t.push_back(widths_key("model.g_hidden", "generator hidden widths", &C::model,
                            &ModelConfig::g_hidden));
     t.push_back(widths_key("model.d_hidden", "discriminator hidden widths", &C::model,
                            &ModelConfig::d_hidden));
     t.push_back(choice_key("model.activation", "hidden-layer activation", &C::model,
-                           &ModelConfig::activation, {"leaky_relu", "relu", "tanh"}));
+                           &ModelConfig::activation));
     t.push_back(real_key("model.leaky_slope", "negative slope of leaky_relu", &C::model,
                          &ModelConfig::leaky_slope, 0.0, 1.0, false, true));
     t.push_back(real_key("model.dropout", "discriminator dropout after each hidden layer",
@@ -204,10 +203,13 @@ const std::vector<KeySpec>& key_table() {
                          "its batch norm)",
                          &C::model, &ModelConfig::spectral_norm));
 
-    t.push_back(choice_key("data.dataset", "mnist or fashion-mnist (sets the default data.dir)",
-                           &C::data, &DataConfig::dataset, {"mnist", "fashion-mnist"}));
-    t.push_back(text_key("data.dir", "directory of IDX files; empty: $GANTRAIN_DATA or the "
-                         "dataset's default", &C::data, &DataConfig::dir));
+    t.push_back(choice_key("data.dataset", "which data set (sets the default data.dir)", &C::data,
+                           &DataConfig::dataset));
+    t.push_back(text_key("data.dir",
+                         "directory of IDX files; empty: for mnist $GANTRAIN_DATA, else "
+                         "data/mnist; for fashion-mnist $GANTRAIN_FASHION_MNIST, else "
+                         "/usr/share/datasets/fashion-mnist",
+                         &C::data, &DataConfig::dir));
     t.push_back(int_key("data.limit", "use only the first N training images; 0 = all", &C::data,
                         &DataConfig::limit, 0, 1000000000));
 
@@ -227,28 +229,24 @@ const std::vector<KeySpec>& key_table() {
                          false, true));
     t.push_back(int_key("train.d_steps", "discriminator updates per generator update (k)",
                         &C::train, &TrainConfig::d_steps, 1, 100));
-    t.push_back(choice_key("train.order", "g-first (the even-bits toy) or d-first (the paper)",
-                           &C::train, &TrainConfig::order, {"g-first", "d-first"}));
+    t.push_back(choice_key("train.order", "which network updates first", &C::train,
+                           &TrainConfig::order));
     t.push_back(int_key("train.seed", "seed of every random draw", &C::train, &TrainConfig::seed,
                         0, 9007199254740992));
-    t.push_back(field<TrainConfig, std::string>(
-        "train.device", "cpu, cuda, cuda:N or auto (CUDA when present)", &C::train,
-        &TrainConfig::device,
-        [](const std::string& v) {
-          static const std::regex pattern("cpu|auto|cuda|cuda:[0-9]{1,3}");
-          return std::regex_match(v, pattern);
+    t.push_back(field<TrainConfig, DeviceChoice>(
+        "train.device", std::string(kDeviceChoices) + " (CUDA when present)", &C::train,
+        &TrainConfig::device, [](const DeviceChoice&) { return true; }, kDeviceChoices,
+        [](const std::string& text) {
+          if (auto device = parse_device_choice(text)) return *device;
+          throw std::string();
         },
-        "cpu, cuda, cuda:N or auto", [](const std::string& text) { return text; },
-        [](const std::string& v) { return v; }));
+        device_choice_name));
     t.push_back(int_key("train.threads",
                         "LibTorch intra-op threads; 0 = fast default (1 on OpenBLAS, cores on MKL)",
                         &C::train, &TrainConfig::threads, 0, 1024));
-    t.push_back(choice_key("train.on_nan",
-                           "non-finite loss: stop (error, keep the last checkpoint) or skip the update",
-                           &C::train, &TrainConfig::on_nan, {"stop", "skip"}));
-    t.push_back(choice_key("train.loss",
-                           "bce (the paper's, non-saturating G), hinge or lsgan (least squares)",
-                           &C::train, &TrainConfig::loss, {"bce", "hinge", "lsgan"}));
+    t.push_back(choice_key("train.on_nan", "what a non-finite loss does", &C::train,
+                           &TrainConfig::on_nan));
+    t.push_back(choice_key("train.loss", "adversarial loss", &C::train, &TrainConfig::loss));
     t.push_back(real_key("train.real_label",
                          "D's target on real samples for bce and lsgan; below 1 = one-sided "
                          "label smoothing (0.9 is usual)",
@@ -258,13 +256,10 @@ const std::vector<KeySpec>& key_table() {
                          "0 = off",
                          &C::train, &TrainConfig::ema_decay, 0.0, 1.0, false, true));
     t.push_back(choice_key("train.precision",
-                           "fp32, or bf16: matrix products and convolutions in bfloat16 "
-                           "(weights and Adam stay fp32); fast where the CPU has AMX or "
-                           "AVX512-BF16, or on a GPU",
-                           &C::train, &TrainConfig::precision, {"fp32", "bf16"}));
-    t.push_back(choice_key("train.dist_backend",
-                           "data-parallel collectives: auto (NCCL on CUDA, Gloo on CPU), gloo, nccl",
-                           &C::train, &TrainConfig::dist_backend, {"auto", "gloo", "nccl"}));
+                           "forward-pass precision (weights and Adam stay fp32)",
+                           &C::train, &TrainConfig::precision));
+    t.push_back(choice_key("train.dist_backend", "data-parallel collectives", &C::train,
+                           &TrainConfig::dist_backend));
     t.push_back(int_key("train.dist_timeout",
                         "seconds a rank waits for the others (rendezvous, a collective) before "
                         "it stops",
@@ -473,13 +468,29 @@ void validate(const Config& config) {
     throw ConfigError("log.grid_nrow = " + std::to_string(config.log.grid_nrow) +
                       ": expected at most log.grid_samples = " +
                       std::to_string(config.log.grid_samples));
-  if (t.loss == "hinge" && t.real_label != 1.0)
+  if (t.loss == LossKind::kHinge && t.real_label != 1.0)
     throw ConfigError("train.real_label = " + format_double(t.real_label) +
                       ": label smoothing applies to train.loss bce and lsgan, not hinge");
   if (config.eval.every > 0 && config.eval.every % config.log.every != 0)
     throw ConfigError("eval.every = " + std::to_string(config.eval.every) +
                       ": expected a multiple of log.every = " + std::to_string(config.log.every) +
                       " (evaluations are written with the metrics.csv rows)");
+}
+
+std::optional<DeviceChoice> parse_device_choice(std::string_view text) {
+  for (const auto& c : Choices<DeviceKind>::table)
+    if (text == c.name) return DeviceChoice{c.value, -1};
+  constexpr std::string_view cuda = "cuda:";
+  const std::string_view digits = text.substr(std::min(text.size(), cuda.size()));
+  if (text.substr(0, cuda.size()) != cuda || digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return DeviceChoice{DeviceKind::kCuda, std::stoll(std::string(digits))};
+}
+
+std::string device_choice_name(const DeviceChoice& device) {
+  std::string name = choice_name(device.kind);
+  return device.index < 0 ? name : name + ":" + std::to_string(device.index);
 }
 
 std::string format_int_list(const std::vector<int64_t>& v) {

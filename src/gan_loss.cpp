@@ -1,7 +1,5 @@
 #include "gantrain/gan_loss.h"
 
-#include "gantrain/error.h"
-
 namespace gantrain {
 namespace {
 
@@ -70,16 +68,13 @@ torch::Tensor GanLoss::joined_discriminator_loss(const torch::Tensor& logits) co
   return discriminator_loss(logits.narrow(0, 0, n), logits.narrow(0, n, n));
 }
 
-std::unique_ptr<GanLoss> make_gan_loss(const std::string& name, double real_label) {
-  if (name == "bce") return std::make_unique<BceLoss>(real_label);
-  if (name == "hinge") return std::make_unique<HingeLoss>();
-  if (name == "lsgan") return std::make_unique<LeastSquaresLoss>(real_label);
-  throw ConfigError("train.loss = '" + name + "': expected bce, hinge or lsgan");
-}
-
-std::pair<std::string, std::string> score_columns(const std::string& loss) {
-  if (loss == "bce") return {"d_real", "d_fake"};
-  return {"d_real_score", "d_fake_score"};
+std::unique_ptr<GanLoss> make_gan_loss(LossKind kind, double real_label) {
+  switch (kind) {
+    case LossKind::kHinge: return std::make_unique<HingeLoss>();
+    case LossKind::kLsgan: return std::make_unique<LeastSquaresLoss>(real_label);
+    case LossKind::kBce: break;
+  }
+  return std::make_unique<BceLoss>(real_label);
 }
 
 }  // namespace gantrain

@@ -67,9 +67,8 @@ MlpOptions mlp_options(const Config& config, const std::string& key,
 
 }  // namespace
 
-Generator make_generator(const Config& config, const SampleShape& shape,
-                         const std::string& mlp_output) {
-  if (config.model.arch == "dcgan")
+Generator make_generator(const Config& config, const SampleShape& shape, MlpOutput mlp_output) {
+  if (config.model.arch == ModelArch::kDcgan)
     return std::make_shared<DcganGeneratorImpl>(dcgan_options(config, shape));
   MlpOptions o = mlp_options(config, "model.g_hidden", config.model.g_hidden,
                              config.model.latent_dim, shape.features);
@@ -78,7 +77,7 @@ Generator make_generator(const Config& config, const SampleShape& shape,
 }
 
 Discriminator make_discriminator(const Config& config, const SampleShape& shape) {
-  if (config.model.arch == "dcgan")
+  if (config.model.arch == ModelArch::kDcgan)
     return std::make_shared<DcganDiscriminatorImpl>(dcgan_options(config, shape));
   MlpOptions o = mlp_options(config, "model.d_hidden", config.model.d_hidden, shape.features, 1);
   o.dropout = config.model.dropout;

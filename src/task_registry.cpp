@@ -43,9 +43,21 @@ std::vector<std::string> parse_eval_groups(const Task& task, const std::string& 
   return chosen;
 }
 
+void check_grid_scale(const Task& task, const std::string& name, const std::string& setting) {
+  if (task.sample_kind() != SampleKind::kImageGrid)
+    throw ConfigError(setting + " applies to image grids, not to task '" + name +
+                      "' (its samples are text)");
+}
+
 std::vector<std::string> task_summaries() {
   std::vector<std::string> out;
   for (const auto& entry : task_registry()) out.push_back(entry.name + "  " + entry.summary);
+  return out;
+}
+
+std::string task_names() {
+  std::string out;
+  for (const auto& entry : task_registry()) out += (out.empty() ? "" : ", ") + entry.name;
   return out;
 }
 

@@ -34,9 +34,9 @@ TrainerOptions trainer_options(const Config& c) {
   o.beta1 = c.train.beta1;
   o.beta2 = c.train.beta2;
   o.d_steps = c.train.d_steps;
-  o.generator_first = c.train.order == "g-first";
+  o.generator_first = c.train.order == StepOrder::kGeneratorFirst;
   o.noise = c.model.noise;
-  o.skip_non_finite = c.train.on_nan == "skip";
+  o.skip_non_finite = c.train.on_nan == OnNan::kSkip;
   o.loss = c.train.loss;
   o.real_label = c.train.real_label;
   o.ema_decay = c.train.ema_decay;
@@ -60,9 +60,7 @@ Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t laten
   generator_->to(device_);
   discriminator_->to(device_);
   loss_ = make_gan_loss(options_.loss, options_.real_label);
-  TORCH_CHECK(options_.precision == "fp32" || options_.precision == "bf16",
-              "Trainer: precision '", options_.precision, "': expected fp32 or bf16");
-  if (options_.precision == "bf16") compute_dtype_ = at::kBFloat16;
+  if (options_.precision == Precision::kBf16) compute_dtype_ = at::kBFloat16;
   if (options_.ema_decay > 0) {
     TORCH_CHECK(ema, "Trainer: train.ema_decay needs a generator for the moving average");
     ema_ = std::move(ema);
@@ -285,66 +283,20 @@ void Trainer::fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks)
   }
 }
 
-void Trainer::save(torch::serialize::OutputArchive& archive) const {
-  torch::serialize::OutputArchive g, d, opt_g, opt_d;
-  generator_->save(g);
-  discriminator_->save(d);
-  optimizer_g_->save(opt_g);
-  optimizer_d_->save(opt_d);
-  archive.write("generator", g);
-  archive.write("discriminator", d);
-  if (ema_) {
-    torch::serialize::OutputArchive average;
-    ema_->save(average);
-    archive.write("generator_ema", average);
-  }
-  archive.write("optimizer_g", opt_g);
-  archive.write("optimizer_d", opt_d);
-  archive.write("step", torch::tensor(step_));
-  archive.write("interval_sum", interval_sum_);
-  archive.write("interval_steps", torch::tensor(interval_steps_));
-  archive.write("skipped_steps", torch::tensor(skipped_steps_));
+TrainerCounters Trainer::counters() const {
+  return {step_, interval_sum_, interval_steps_, skipped_steps_};
 }
 
-void Trainer::load(torch::serialize::InputArchive& archive) {
-  torch::serialize::InputArchive g, d, opt_g, opt_d;
-  archive.read("generator", g);
-  archive.read("discriminator", d);
-  archive.read("optimizer_g", opt_g);
-  archive.read("optimizer_d", opt_d);
-  load_parameters(*generator_, g);
-  load_parameters(*discriminator_, d);
-  // Module::load gave the parameters storage of their own.
-  optimizer_g_->rebind();
-  optimizer_d_->rebind();
-  if (ema_) {
-    torch::serialize::InputArchive average;
-    if (archive.try_read("generator_ema", average)) {
-      load_parameters(*ema_, average);
-    } else {
-      spdlog::info("the checkpoint has no generator EMA (it was trained without "
-                   "train.ema_decay): the average starts from its generator");
-      copy_state(*ema_, *generator_);
-    }
-  }
-  optimizer_g_->load(opt_g);
-  optimizer_d_->load(opt_d);
-  torch::Tensor step, sum, steps;
-  archive.read("step", step);
-  archive.read("interval_sum", sum);
-  archive.read("interval_steps", steps);
-  TORCH_CHECK(step.numel() == 1 && steps.numel() == 1 && sum.sizes() == interval_sum_.sizes() &&
-                  sum.scalar_type() == interval_sum_.scalar_type(),
+void Trainer::restore(const TrainerCounters& c) {
+  TORCH_CHECK(c.interval_sum.defined() && c.interval_sum.sizes() == interval_sum_.sizes() &&
+                  c.interval_sum.scalar_type() == interval_sum_.scalar_type(),
               "checkpoint's step counters have unexpected shapes");
-  step_ = step.item<int64_t>();
-  interval_sum_ = sum.to(device_);
-  interval_steps_ = steps.item<int64_t>();
-  TORCH_CHECK(step_ >= 0 && interval_steps_ >= 0, "checkpoint's step counters are negative");
-  torch::Tensor skipped;
-  skipped_steps_ = archive.try_read("skipped_steps", skipped) && skipped.numel() == 1
-                       ? skipped.item<int64_t>()
-                       : 0;  // checkpoints written before train.on_nan existed
-  skipped_at_last_log_ = skipped_steps_;
+  TORCH_CHECK(c.step >= 0 && c.interval_steps >= 0 && c.skipped_steps >= 0,
+              "checkpoint's step counters are negative");
+  step_ = c.step;
+  interval_sum_ = c.interval_sum.to(device_);
+  interval_steps_ = c.interval_steps;
+  skipped_steps_ = skipped_at_last_log_ = c.skipped_steps;
   checked_from_ = step_;
   clean_.fill_(true);
   clean_steps_.zero_();

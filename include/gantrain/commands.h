@@ -45,7 +45,7 @@ struct SampleRequest {
   int64_t seed = 0;         ///< noise seed
   std::string out;          ///< output file (PNG grid for image tasks); empty = print (even-bits)
   int64_t scale = 1;        ///< image grids: pixels per sample pixel (nearest neighbour)
-  std::string device = "cpu";
+  DeviceChoice device{DeviceKind::kCpu};
   bool raw_generator = false;  ///< G itself even where the run kept an EMA of it
 };
 
@@ -58,13 +58,14 @@ struct EvalRequest {
   int64_t n = 0;                ///< generated samples; 0 = the run's eval.samples
   std::string metrics;          ///< comma-separated metric groups; empty = the run's eval.metrics
   int64_t seed = -1;            ///< noise seed; -1 = the one training-time evaluation uses
-  std::string device = "auto";  ///< cpu, cuda, cuda:N or auto
+  DeviceChoice device;          ///< cpu, cuda, cuda:N or auto
   std::string data_dir;         ///< real data directory; empty = the run's
   bool raw_generator = false;   ///< G itself even where the run kept an EMA of it
+  std::string out;              ///< JSON file to write; empty = eval.json in the run directory
 };
 
-/// Measures a checkpoint's generator (docs/metrics.md), writes eval.json beside the run's
-/// checkpoints and returns the table to print.
+/// Measures a checkpoint's generator (docs/metrics.md), writes eval.json (or `out`) and returns
+/// the table to print.
 std::string evaluate(const EvalRequest& request);
 
 /// What `gantrain report` does.
@@ -78,6 +79,9 @@ std::string report(const ReportRequest& request);
 
 /// "name  summary" of every task, for --help.
 std::vector<std::string> task_summaries();
+
+/// The task names, comma-separated, for --help.
+std::string task_names();
 
 /// Built-in defaults of a task (Config{} plus the task's own); throws ConfigError if unknown.
 Config default_config(const std::string& task);

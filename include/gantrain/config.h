@@ -4,16 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "gantrain/choices.h"
+
 namespace gantrain {
 
 /// Generator and discriminator architecture and shape, and the noise fed to the generator.
 struct ModelConfig {
-  std::string arch = "mlp";                ///< mlp (the seed's) or dcgan (image tasks)
+  ModelArch arch = ModelArch::kMlp;        ///< mlp (the seed's) or dcgan (image tasks)
   int64_t latent_dim = 7;                  ///< noise vector length
-  std::string noise = "bits";              ///< bits ({0,1}), gaussian (N(0,1)), uniform ([-1,1])
+  NoiseKind noise = NoiseKind::kBits;      ///< bits ({0,1}), gaussian (N(0,1)), uniform ([-1,1])
   std::vector<int64_t> g_hidden;           ///< generator hidden widths, input to output
   std::vector<int64_t> d_hidden;           ///< discriminator hidden widths, input to output
-  std::string activation = "leaky_relu";   ///< hidden activation: leaky_relu, relu, tanh
+  Activation activation = Activation::kLeakyRelu;  ///< hidden activation: leaky_relu, relu, tanh
   double leaky_slope = 0.2;                ///< negative slope of leaky_relu
   double dropout = 0.0;                    ///< discriminator dropout after each hidden layer
   std::vector<int64_t> g_channels = {128, 64};  ///< dcgan: G's channels per 2x stage, coarse to fine
@@ -23,7 +25,7 @@ struct ModelConfig {
 
 /// Where the real data comes from (MNIST-format tasks).
 struct DataConfig {
-  std::string dataset = "mnist";  ///< mnist or fashion-mnist (chooses the default directory)
+  Dataset dataset = Dataset::kMnist;  ///< mnist or fashion-mnist (chooses the default directory)
   std::string dir;                ///< IDX directory; empty: $GANTRAIN_DATA, else the dataset's default
   int64_t limit = 0;              ///< use the first N training images only; 0 = all
 };
@@ -38,16 +40,16 @@ struct TrainConfig {
   double beta1 = 0.9;              ///< Adam beta1 (both optimizers)
   double beta2 = 0.999;            ///< Adam beta2 (both optimizers)
   int64_t d_steps = 1;             ///< discriminator updates per generator update (k)
-  std::string order = "g-first";   ///< g-first (the even-bits toy) or d-first (the paper)
+  StepOrder order = StepOrder::kGeneratorFirst;  ///< g-first (the even-bits toy) or d-first (the paper)
   int64_t seed = 0;                ///< seeds every random draw of the run
-  std::string device = "auto";     ///< cpu, cuda, cuda:N or auto
+  DeviceChoice device;             ///< cpu, cuda, cuda:N or auto (the default)
   int64_t threads = 0;             ///< 0 = the fast default (1 on OpenBLAS, cores on MKL)
-  std::string on_nan = "stop";     ///< non-finite loss: stop (error, no checkpoint) or skip the update
-  std::string loss = "bce";        ///< bce (the paper's, non-saturating G), hinge or lsgan
+  OnNan on_nan = OnNan::kStop;     ///< non-finite loss: stop (error, no checkpoint) or skip the update
+  LossKind loss = LossKind::kBce;  ///< bce (the paper's, non-saturating G), hinge or lsgan
   double real_label = 1.0;         ///< D's target on real samples (bce, lsgan); < 1 = label smoothing
   double ema_decay = 0.0;          ///< generator EMA decay (samples and eval use the EMA); 0 = off
-  std::string precision = "fp32";  ///< fp32, or bf16: matrix products in bfloat16 (autocast)
-  std::string dist_backend = "auto";  ///< data-parallel collectives: auto, gloo or nccl
+  Precision precision = Precision::kFp32;  ///< fp32, or bf16: matrix products in bfloat16 (autocast)
+  DistBackend dist_backend = DistBackend::kAuto;  ///< data-parallel collectives: auto, gloo or nccl
   int64_t dist_timeout = 300;      ///< seconds to wait for other ranks before stopping
 };
 

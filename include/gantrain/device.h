@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "gantrain/choices.h"
+
 namespace gantrain {
 
-/// Resolves "cpu", "cuda", "cuda:N" or "auto" to a usable device; throws gantrain::Error
-/// saying whether this LibTorch build lacks CUDA or no GPU is visible.
-torch::Device resolve_device(const std::string& name);
+/// Resolves cpu, cuda, cuda:N or auto to a usable device; throws gantrain::Error saying whether
+/// this LibTorch build lacks CUDA or no GPU is visible.
+torch::Device resolve_device(const DeviceChoice& choice);
 
 /// Sets LibTorch's intra-op threads and OpenBLAS's where present. 0 = the fast default: 1 with
 /// OpenBLAS (it threads its own matrix products; both on 2 cores oversubscribe), LibTorch's own
@@ -22,6 +24,10 @@ void set_compute_threads(int64_t threads, bool bf16_products = false);
 /// activation buffers of every step are mmapped and unmapped again, re-faulting their pages
 /// (docs/performance.md). Call once, first thing in main.
 void tune_allocator();
+
+/// Bytes of memory available to this process now (MemAvailable of /proc/meminfo, else the free
+/// physical pages).
+uint64_t available_memory_bytes();
 
 /// Seeds the CPU generator and, on CUDA, the device's: every random draw of a run follows.
 void seed_everything(uint64_t seed);

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "gantrain/choices.h"
+
 namespace gantrain {
 
 class GanLoss {
@@ -24,13 +26,7 @@ class GanLoss {
 
 /// bce (Goodfellow et al. 2014, the non-saturating G loss), hinge (Lim & Ye 2017; Miyato et al.
 /// 2018) or lsgan (Mao et al. 2017). `real_label` is D's target for real samples in bce and
-/// lsgan: below 1 it is one-sided label smoothing (Salimans et al. 2016). Throws ConfigError for
-/// another name.
-std::unique_ptr<GanLoss> make_gan_loss(const std::string& name, double real_label = 1.0);
-
-/// The metrics.csv columns of mean D output on real and on generated samples: d_real and d_fake
-/// (probabilities) for bce, d_real_score and d_fake_score (raw scores) for the others, so that
-/// nobody reads a hinge score as a probability.
-std::pair<std::string, std::string> score_columns(const std::string& loss);
+/// lsgan: below 1 it is one-sided label smoothing (Salimans et al. 2016).
+std::unique_ptr<GanLoss> make_gan_loss(LossKind kind, double real_label = 1.0);
 
 }  // namespace gantrain

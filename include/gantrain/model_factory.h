@@ -6,6 +6,7 @@
 
 #include "gantrain/config.h"
 #include "gantrain/models/gan_modules.h"
+#include "gantrain/models/mlp.h"
 
 namespace gantrain {
 
@@ -17,10 +18,9 @@ struct SampleShape {
 };
 
 /// Fresh generator (initialised from the global RNG) whose samples have `shape`; an MLP's
-/// output passes through `mlp_output` (sigmoid or tanh), a DCGAN's through tanh. Throws
-/// ConfigError naming the key that does not fit the task.
-Generator make_generator(const Config& config, const SampleShape& shape,
-                         const std::string& mlp_output);
+/// output passes through `mlp_output`, a DCGAN's through tanh. Throws ConfigError naming the key
+/// that does not fit the task.
+Generator make_generator(const Config& config, const SampleShape& shape, MlpOutput mlp_output);
 
 /// Fresh discriminator (logits out) for samples of `shape`.
 Discriminator make_discriminator(const Config& config, const SampleShape& shape);

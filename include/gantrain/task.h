@@ -34,6 +34,8 @@ class Evaluator {
 class Task {
  public:
   virtual ~Task() = default;
+  /// What the run trains on, for the start line and the report: "even-bits", "fashion-mnist".
+  virtual std::string title() const = 0;
   /// Generator for this task, freshly initialised from the global RNG.
   virtual Generator make_generator() const = 0;
   /// Discriminator for this task (logits out), freshly initialised from the global RNG.
@@ -52,8 +54,8 @@ class Task {
   /// Evaluator of the given groups (a subset of eval_groups()); slow set-up happens here.
   virtual std::unique_ptr<Evaluator> make_evaluator(const std::vector<std::string>& groups,
                                                     torch::Device device) const = 0;
-  /// File extension of written samples: "png" for images, "txt" otherwise.
-  virtual std::string sample_extension() const = 0;
+  /// What the sample files hold: image grids (png) or text (txt).
+  virtual SampleKind sample_kind() const = 0;
   /// Generated samples [n, features] as the bytes of a sample file: for images a PNG grid of
   /// `nrow` per row, each pixel drawn `scale` x `scale`; otherwise samples_as_text().
   virtual std::string encode_samples(const torch::Tensor& samples, int64_t nrow,
@@ -71,6 +73,11 @@ struct TaskEntry {
 /// The groups a comma-separated list names ("all" = every group of the task); throws
 /// ConfigError naming an unknown group and the valid ones.
 std::vector<std::string> parse_eval_groups(const Task& task, const std::string& list);
+
+/// Scaling a sample grid (log.grid_scale, `sample --scale`) applies to image tasks only: throws
+/// ConfigError "<setting> applies to image grids, not to task '<name>' ..." for a task whose
+/// samples are text.
+void check_grid_scale(const Task& task, const std::string& name, const std::string& setting);
 
 /// All tasks, in --help order.
 const std::vector<TaskEntry>& task_registry();

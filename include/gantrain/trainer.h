@@ -25,12 +25,12 @@ struct TrainerOptions {
   double beta2 = 0.999;           ///< Adam beta2
   int64_t d_steps = 1;            ///< discriminator updates per generator update (k)
   bool generator_first = false;   ///< g-first (even-bits toy) instead of the paper's d-first
-  std::string noise = "gaussian"; ///< bits, gaussian or uniform
+  NoiseKind noise = NoiseKind::kGaussian;
   bool skip_non_finite = false;   ///< on_nan = skip: updates with a NaN/inf loss or gradient are not applied
-  std::string loss = "bce";       ///< bce, hinge or lsgan (gan_loss.h)
+  LossKind loss = LossKind::kBce;  ///< gan_loss.h
   double real_label = 1.0;        ///< D's target for real samples (bce, lsgan); < 1: label smoothing
   double ema_decay = 0.0;         ///< generator EMA decay; 0 = no EMA
-  std::string precision = "fp32"; ///< fp32, or bf16: forward passes under autocast to bfloat16
+  Precision precision = Precision::kFp32;  ///< bf16: forward passes under autocast to bfloat16
 };
 
 /// The EMA decay used after `step` updates: the configured one, capped by (1 + step) / (10 +
@@ -70,6 +70,14 @@ struct FitHooks {
   std::function<bool()> should_stop;
 };
 
+/// The trainer's counters that a checkpoint keeps beside its networks and optimizers.
+struct TrainerCounters {
+  int64_t step = 0;             ///< steps done
+  torch::Tensor interval_sum;   ///< [4] float sums of StepStats since the last scheduled row
+  int64_t interval_steps = 0;   ///< steps in those sums
+  int64_t skipped_steps = 0;    ///< steps with an update skipped (train.on_nan = skip)
+};
+
 /// Owns G, D and their optimizers; one train_step per generator update.
 class Trainer {
  public:
@@ -97,20 +105,27 @@ class Trainer {
   /// [n, latent_dim] noise of the configured kind; `generator` may be empty.
   torch::Tensor noise(int64_t n, c10::optional<at::Generator> generator = {}) const;
   Generator& generator() { return generator_; }
+  const Generator& generator() const { return generator_; }
   Discriminator& discriminator() { return discriminator_; }
+  const Discriminator& discriminator() const { return discriminator_; }
   /// The generator's moving average; nullptr without train.ema_decay.
   Generator& generator_ema() { return ema_; }
+  const Generator& generator_ema() const { return ema_; }
   /// What samples, grids and evaluations come from: the EMA where there is one, else G.
   Generator& sampling_generator() { return ema_ ? ema_ : generator_; }
   FlatAdam& generator_optimizer() { return *optimizer_g_; }
+  const FlatAdam& generator_optimizer() const { return *optimizer_g_; }
   FlatAdam& discriminator_optimizer() { return *optimizer_d_; }
+  const FlatAdam& discriminator_optimizer() const { return *optimizer_d_; }
   /// The gradient all-reduce of a data-parallel run; nullptr otherwise.
   const distributed::GradientSync* gradient_sync() const { return sync_.get(); }
 
-  /// Writes models, optimizers, step and the open log interval's sums.
-  void save(torch::serialize::OutputArchive& archive) const;
-  /// Restores what save() wrote; shapes must match.
-  void load(torch::serialize::InputArchive& archive);
+  /// The counters a checkpoint keeps (io/run_state.h writes them with the networks).
+  TrainerCounters counters() const;
+  /// Continues from `counters`, after the networks' and optimizers' state was restored (the
+  /// optimizers rebound: Module::load gives the parameters storage of their own). Throws
+  /// c10::Error on counters of the wrong shape.
+  void restore(const TrainerCounters& counters);
 
  private:
   void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,

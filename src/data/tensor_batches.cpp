@@ -27,23 +27,20 @@ torch::Tensor TensorBatches::next_batch() {
   return data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);
 }
 
-void TensorBatches::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("epoch", torch::tensor(epoch_));
-  archive.write("position", torch::tensor(position_));
-  if (order_.defined()) archive.write("order", order_);
+std::optional<BatchPosition> TensorBatches::position() const {
+  return BatchPosition{epoch_, position_, order_};
 }
 
-void TensorBatches::load(torch::serialize::InputArchive& archive) {
-  torch::Tensor epoch, position, order;
-  archive.read("epoch", epoch);
-  archive.read("position", position);
-  epoch_ = epoch.item<int64_t>();
-  position_ = position.item<int64_t>();
-  if (archive.try_read("order", order)) {
-    TORCH_CHECK(order.numel() == data_.size(0), "checkpoint's data order has ", order.numel(),
+void TensorBatches::restore(const BatchPosition& p) {
+  TORCH_CHECK(p.epoch >= 0 && p.position >= 0 && p.position <= data_.size(0),
+              "checkpoint's data position is out of range");
+  if (p.order.defined()) {
+    TORCH_CHECK(p.order.numel() == data_.size(0), "checkpoint's data order has ", p.order.numel(),
                 " entries but the data set has ", data_.size(0), " images");
-    order_ = order.to(data_.device());
+    order_ = p.order.to(data_.device());
   }
+  epoch_ = p.epoch;
+  position_ = p.position;
 }
 
 }  // namespace gantrain

@@ -143,7 +143,7 @@ struct ProcessGroup::Impl {
 ProcessGroup::ProcessGroup(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ProcessGroup::~ProcessGroup() = default;
 
-std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std::string& backend,
+std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, DistBackend backend,
                                                  torch::Device device,
                                                  std::chrono::seconds timeout) {
   auto impl = std::make_unique<Impl>();
@@ -175,7 +175,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std
       "gantrain/attempt_" + std::to_string(env.restart_count), tcp);
 
   try {
-    if (backend == "nccl") {
+    if (backend == DistBackend::kNccl) {
       impl->backend = make_nccl_backend(impl->store, static_cast<int>(env.rank),
                                         static_cast<int>(env.world_size), timeout);
     } else {
@@ -187,7 +187,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, const std
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error("rank " + std::to_string(env.rank) + ": the " + backend + " rendezvous of " +
+    throw Error("rank " + std::to_string(env.rank) + ": the " + choice_name(backend) + " rendezvous of " +
                 std::to_string(env.world_size) + " ranks at " + where + " failed within " +
                 seconds + ": " + first_line(e.what()) +
                 " (are all WORLD_SIZE ranks started, with the same MASTER_ADDR and MASTER_PORT?)");

@@ -15,6 +15,7 @@
 
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
+#include "gantrain/io/run_state.h"
 #include "gantrain/io/zip_check.h"
 
 namespace fs = std::filesystem;
@@ -117,10 +118,7 @@ OpenedCheckpoint open_newest_valid_checkpoint(const std::string& path_or_run_dir
                                               torch::Device device) {
   auto open = [&](const std::string& path) {
     OpenedCheckpoint opened{path, read_archive(path, device), ""};
-    c10::IValue config;
-    if (!opened.archive.try_read("config", config) || !config.isString())
-      throw Error(path + ": checkpoint has no config");
-    opened.config_yaml = config.toStringRef();
+    opened.config_yaml = read_run_config(opened.archive, path);
     return opened;
   };
   std::error_code ec;

@@ -1,5 +1,6 @@
 #include "gantrain/io/run_dir.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <filesystem>
 
 #include "gantrain/error.h"
+#include "gantrain/io/eval_json.h"
 
 namespace fs = std::filesystem;
 
@@ -51,6 +53,35 @@ RunDir create_run_dir(const std::string& root) {
   if (::access(root.c_str(), W_OK) != 0)
     throw Error(root + ": the run directory is not writable");
   return run;
+}
+
+void drop_steps_after(const RunDir& run, int64_t step) {
+  std::error_code ec;
+  int64_t checkpoints = 0, samples = 0;
+  for (const StepFile& file : step_files(run.checkpoints_dir(), "pt"))
+    if (file.step > step && fs::remove(file.path, ec)) ++checkpoints;
+  for (const char* extension : {"png", "txt"})
+    for (const StepFile& file : step_files(run.samples_dir(), extension))
+      if (file.step > step && fs::remove(file.path, ec)) ++samples;
+  // latest.pt is a hard link to the newest step file: where that one is gone, so must it be.
+  const std::vector<std::string> kept = step_checkpoints(run);
+  const std::string latest = run.latest_checkpoint();
+  if (fs::exists(latest, ec) &&
+      std::none_of(kept.begin(), kept.end(),
+                   [&](const std::string& f) { return fs::equivalent(f, latest, ec); })) {
+    fs::remove(latest, ec);
+    if (!kept.empty()) fs::create_hard_link(kept.back(), latest, ec);
+  }
+  bool eval = false;
+  try {
+    const auto record = read_eval_json(run.eval_path());
+    eval = record && record->step > step && fs::remove(run.eval_path(), ec);
+  } catch (const Error&) {
+    // A damaged eval.json is the report's to mention, not a reason to stop a resume.
+  }
+  if (checkpoints + samples > 0 || eval)
+    spdlog::info("dropped what came after step {}, which this run redoes: {} checkpoint(s), {} "
+                 "sample file(s){}", step, checkpoints, samples, eval ? ", eval.json" : "");
 }
 
 std::string run_dir_of_checkpoint(const std::string& checkpoint) {

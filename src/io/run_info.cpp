@@ -12,7 +12,7 @@ void write_run_info(const std::string& path, const RunInfo& info) {
                               ",\n  \"threads\": " + std::to_string(info.threads) +
                               ",\n  \"started\": " + json_quoted(info.started) +
                               ",\n  \"resumed_from\": " + std::to_string(info.resumed_from) +
-                              "\n}\n");
+                              ",\n  \"title\": " + json_quoted(info.title) + "\n}\n");
 }
 
 std::optional<RunInfo> read_run_info(const std::string& path) {
@@ -24,6 +24,7 @@ std::optional<RunInfo> read_run_info(const std::string& path) {
     info.threads = root["threads"].as<int64_t>();
     info.started = root["started"].as<std::string>();
     info.resumed_from = root["resumed_from"].as<int64_t>();
+    if (root["title"]) info.title = root["title"].as<std::string>();
     return info;
   });
 }

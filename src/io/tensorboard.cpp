@@ -10,7 +10,6 @@
 #include <ctime>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <string_view>
 
 #include "gantrain/error.h"
@@ -422,8 +421,8 @@ void EventFileWriter::write_record(const std::string& event_bytes) {
   }
 }
 
-TensorBoardSink::TensorBoardSink(std::string directory, std::set<std::string> eval_columns)
-    : directory_(std::move(directory)), eval_columns_(std::move(eval_columns)) {}
+TensorBoardSink::TensorBoardSink(std::string directory, MetricsSchema schema)
+    : directory_(std::move(directory)), schema_(std::move(schema)) {}
 
 void trim_event_files(const std::string& directory, int64_t step) {
   std::vector<std::string> files;
@@ -461,7 +460,7 @@ void TensorBoardSink::open(const std::vector<std::string>& columns, int64_t resu
 void TensorBoardSink::write(const MetricsRow& row) {
   if (!writer_) return;
   for (const auto& [column, value] : row.values) {
-    const std::string tag = tensorboard_tag(column, eval_columns_.count(column) > 0);
+    const std::string tag = schema_.tensorboard_tag(column);
     if (!tag.empty()) writer_->scalar(row.step, tag, static_cast<float>(value));
   }
 }
@@ -476,20 +475,6 @@ void TensorBoardSink::write_text(int64_t step, const std::string& tag, const std
 
 void TensorBoardSink::flush() {
   if (writer_) writer_->flush();
-}
-
-std::string tensorboard_tag(const std::string& column, bool is_eval) {
-  // Grouped so TensorBoard shows the two losses together, D's outputs together, and so on.
-  static const std::map<std::string, std::string> kTags = {
-      {"d_loss", "loss/d"},           {"g_loss", "loss/g"},
-      {"d_real", "D/real"},           {"d_fake", "D/fake"},
-      {"d_real_score", "D/real_score"}, {"d_fake_score", "D/fake_score"},
-      {"steps_per_s", "speed/steps_per_s"}, {"images_per_s", "speed/images_per_s"},
-      {"elapsed_s", "time/elapsed_s"}, {"epoch", "progress/epoch"}};
-  if (column == "step") return "";
-  const auto it = kTags.find(column);
-  if (it != kTags.end()) return it->second;
-  return (is_eval ? "eval/" : "metrics/") + column;
 }
 
 }  // namespace gantrain

@@ -1,7 +1,5 @@
 #include "gantrain/models/gan_modules.h"
 
-#include "gantrain/error.h"
-
 namespace gantrain {
 
 void load_parameters(torch::nn::Module& model, torch::serialize::InputArchive& archive) {
@@ -36,7 +34,7 @@ torch::Tensor uniform_dropout(const torch::Tensor& x, double p, bool training) {
   return x * keep;
 }
 
-torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
+torch::Tensor sample_noise(NoiseKind kind, int64_t n, int64_t latent_dim,
                            torch::Device device, c10::optional<at::Generator> generator) {
   torch::Tensor noise = torch::empty({n, latent_dim}, torch::TensorOptions().device(device));
   fill_noise(kind, noise, std::move(generator));
@@ -44,12 +42,21 @@ torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_di
 }
 
 // The in-place forms of randint, randn and rand: the same draws from the generator.
-void fill_noise(const std::string& kind, torch::Tensor& noise,
-                c10::optional<at::Generator> generator) {
-  if (kind == "bits") noise.random_(0, 2, generator);
-  else if (kind == "gaussian") noise.normal_(0, 1, generator);
-  else if (kind == "uniform") noise.uniform_(0, 1, generator).mul_(2).sub_(1);
-  else throw ConfigError("model.noise = '" + kind + "': expected bits, gaussian or uniform");
+void fill_noise(NoiseKind kind, torch::Tensor& noise, c10::optional<at::Generator> generator) {
+  switch (kind) {
+    case NoiseKind::kBits: noise.random_(0, 2, generator); break;
+    case NoiseKind::kGaussian: noise.normal_(0, 1, generator); break;
+    case NoiseKind::kUniform: noise.uniform_(0, 1, generator).mul_(2).sub_(1); break;
+  }
+}
+
+torch::Tensor generate_samples(GeneratorImpl& generator, const torch::Tensor& noise) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = generator.is_training();
+  generator.eval();
+  torch::Tensor samples = generator.forward(noise);
+  generator.train(was_training);
+  return samples;
 }
 
 void copy_state(torch::nn::Module& target, const torch::nn::Module& source) {

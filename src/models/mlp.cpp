@@ -4,11 +4,6 @@ namespace gantrain {
 
 MlpLayers::MlpLayers(torch::nn::Module& owner, MlpOptions options) : options_(std::move(options)) {
   TORCH_CHECK(options_.in > 0 && options_.out > 0, "Mlp: in and out must be positive");
-  TORCH_CHECK(options_.activation == "leaky_relu" || options_.activation == "relu" ||
-                  options_.activation == "tanh",
-              "Mlp: unknown activation ", options_.activation);
-  TORCH_CHECK(options_.output == "none" || options_.output == "sigmoid" || options_.output == "tanh",
-              "Mlp: unknown output ", options_.output);
   // Only the linear layers are modules: the activations are applied in forward(). The
   // registration order and names are those of the seed's nn::Sequential, so its checkpoints load.
   torch::nn::Sequential layers;
@@ -32,16 +27,18 @@ torch::Tensor MlpLayers::forward(const torch::Tensor& input, bool training) {
   for (size_t i = 0; i < linear_.size(); ++i) {
     x = torch::nn::functional::linear(x, norm_[i].normalize(linear_[i]->weight), linear_[i]->bias);
     if (i + 1 == linear_.size()) break;
-    if (options_.activation == "leaky_relu")
-      x = torch::leaky_relu(x, options_.leaky_slope);
-    else if (options_.activation == "relu")
-      x = torch::relu(x);
-    else
-      x = torch::tanh(x);
+    switch (options_.activation) {
+      case Activation::kLeakyRelu: x = torch::leaky_relu(x, options_.leaky_slope); break;
+      case Activation::kRelu: x = torch::relu(x); break;
+      case Activation::kTanh: x = torch::tanh(x); break;
+    }
     if (options_.dropout > 0) x = uniform_dropout(x, options_.dropout, training);
   }
-  if (options_.output == "sigmoid") return torch::sigmoid(x);
-  if (options_.output == "tanh") return torch::tanh(x);
+  switch (options_.output) {
+    case MlpOutput::kSigmoid: return torch::sigmoid(x);
+    case MlpOutput::kTanh: return torch::tanh(x);
+    case MlpOutput::kNone: break;
+  }
   return x;
 }
 

@@ -7,58 +7,6 @@
 
 namespace gantrain {
 
-// LibTorch's own Adam::load cannot cross the 1.13 / 2.x line: both versions name each
-// parameter's state by the address of its tensor, 1.13 as "0x55d0...", 2.x in decimal, and 2.x
-// parses the name with stoull (every 1.13 name reads as 0: one parameter would get some other's
-// state, the rest an empty one). The names only pair a parameter with its state, so they are
-// matched here as strings. The saved options are ignored: the run's config sets them. Each
-// state is checked against its parameter (Adam::step trusts it; a damaged one crashed
-// fuzz_checkpoint).
-void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer) {
-  torch::serialize::InputArchive groups, states;
-  archive.read("param_groups", groups);
-  archive.read("state", states);
-  // A fresh tensor for every read: reading into a defined one set_()s it, which would rewrite
-  // the archive's own tensor from the earlier read.
-  torch::Tensor group_count;
-  groups.read("param_groups/size", group_count);
-  TORCH_CHECK(group_count.numel() == 1 && group_count.item<int64_t>() ==
-                                              static_cast<int64_t>(optimizer.param_groups().size()),
-              "the optimizer state has a different number of parameter groups");
-  optimizer.state().clear();
-  size_t restored = 0;
-  for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
-    torch::serialize::InputArchive group;
-    groups.read("param_groups/" + std::to_string(g), group);
-    const std::vector<torch::Tensor>& params = optimizer.param_groups()[g].params();
-    torch::Tensor count;
-    group.read("params/size", count);
-    TORCH_CHECK(count.numel() == 1 && count.item<int64_t>() == static_cast<int64_t>(params.size()),
-                "the optimizer state has a different number of parameters");
-    for (size_t i = 0; i < params.size(); ++i) {
-      c10::IValue name;
-      group.read("params/" + std::to_string(i), name);
-      TORCH_CHECK(name.isString(), "the optimizer state names a parameter by a non-string");
-      torch::serialize::InputArchive saved;
-      if (!states.try_read(name.toStringRef(), saved)) continue;  // no step yet: step() starts one
-      auto state = std::make_unique<torch::optim::AdamParamState>();
-      state->serialize(saved);
-      const torch::Tensor& p = params[i];
-      auto matches = [&](const torch::Tensor& t) {
-        return t.defined() && t.sizes() == p.sizes() && t.scalar_type() == p.scalar_type();
-      };
-      TORCH_CHECK(state->step() >= 0 && matches(state->exp_avg()) &&
-                      matches(state->exp_avg_sq()),
-                  "the optimizer state does not match the parameters it belongs to");
-      optimizer.state()[compat::optimizer_state_key(p)] = std::move(state);
-      ++restored;
-    }
-  }
-  // A state no parameter names would be dropped without a word: refuse instead.
-  TORCH_CHECK(restored == states.keys().size(),
-              "the optimizer state belongs to parameters this optimizer does not have");
-}
-
 FlatAdam::FlatAdam(std::vector<torch::Tensor> params, AdamHyper hyper, int64_t spare)
     : params_(std::move(params)), hyper_(hyper) {
   TORCH_CHECK(!params_.empty(), "FlatAdam: no parameters");
@@ -140,46 +88,33 @@ void FlatAdam::step() {
   grad.zero_();
 }
 
-torch::optim::Adam FlatAdam::libtorch_adam() const {
-  return torch::optim::Adam(params_, torch::optim::AdamOptions(hyper_.lr)
-                                         .betas(std::make_tuple(hyper_.beta1, hyper_.beta2))
-                                         .eps(hyper_.eps));
-}
-
-void FlatAdam::save(torch::serialize::OutputArchive& archive) const {
-  // LibTorch's own writer over the same tensors. The moments are views of two flat buffers,
-  // which the archive stores once each (it writes a storage once, however many views share it).
-  torch::optim::Adam layout = libtorch_adam();
-  if (step_ > 0) {
-    for (size_t i = 0; i < params_.size(); ++i) {
-      auto state = std::make_unique<torch::optim::AdamParamState>();
-      state->step(step_);
-      state->exp_avg(slice(exp_avg_, i));
-      state->exp_avg_sq(slice(exp_avg_sq_, i));
-      layout.state()[compat::optimizer_state_key(params_[i])] = std::move(state);
-    }
+AdamState FlatAdam::state() const {
+  AdamState state;
+  state.step = step_;
+  if (step_ == 0) return state;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    state.exp_avg.push_back(slice(exp_avg_, i));
+    state.exp_avg_sq.push_back(slice(exp_avg_sq_, i));
   }
-  layout.save(archive);
+  return state;
 }
 
-void FlatAdam::load(torch::serialize::InputArchive& archive) {
-  torch::optim::Adam layout = libtorch_adam();
-  load_adam_state(archive, layout);
+void FlatAdam::restore(const AdamState& state) {
+  TORCH_CHECK(state.step >= 0, "the optimizer state's step is negative");
+  const size_t n = state.step == 0 ? 0 : params_.size();
+  TORCH_CHECK(state.exp_avg.size() == n && state.exp_avg_sq.size() == n,
+              "the optimizer state covers only some of the parameters");
   torch::NoGradGuard no_grad;
   exp_avg_.zero_();
   exp_avg_sq_.zero_();
-  step_ = 0;
-  if (layout.state().empty()) return;  // saved before the first update: LibTorch writes none
-  TORCH_CHECK(layout.state().size() == params_.size(),
-              "the optimizer state covers only some of the parameters");
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const auto& state = static_cast<const torch::optim::AdamParamState&>(
-        *layout.state().at(compat::optimizer_state_key(params_[i])));
-    if (i == 0) step_ = state.step();
-    TORCH_CHECK(state.step() == step_, "the optimizer state's parameters are at different steps");
-    slice(exp_avg_, i).copy_(state.exp_avg());
-    slice(exp_avg_sq_, i).copy_(state.exp_avg_sq());
+  for (size_t i = 0; i < n; ++i) {
+    for (const torch::Tensor* moment : {&state.exp_avg[i], &state.exp_avg_sq[i]})
+      TORCH_CHECK(moment->sizes() == params_[i].sizes(),
+                  "the optimizer state does not match the parameters it belongs to");
+    slice(exp_avg_, i).copy_(state.exp_avg[i]);
+    slice(exp_avg_sq_, i).copy_(state.exp_avg_sq[i]);
   }
+  step_ = state.step;
 }
 
 }  // namespace gantrain

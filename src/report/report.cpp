@@ -20,6 +20,7 @@
 #include "gantrain/io/png.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/io/run_info.h"
+#include "gantrain/metrics/metrics_schema.h"
 #include "gantrain/report/svg_plot.h"
 #include "report/html.h"
 
@@ -37,11 +38,6 @@ constexpr size_t kMostGrids = 13;
 // ...and no more than this many PNG bytes (base64 adds a third): noisy early grids compress
 // badly, and the page must stay small enough to mail.
 constexpr uintmax_t kGridBudget = 400 * 1024;
-
-// Columns every run logs; the others are task and evaluation metrics.
-const std::set<std::string> kTrainingColumns = {
-    "step",         "epoch",        "d_loss",      "g_loss",       "d_real",   "d_fake",
-    "d_real_score", "d_fake_score", "steps_per_s", "images_per_s", "elapsed_s"};
 
 // Metrics drawn together (the model beside the real data's reference value), with their range.
 struct MetricPlot {
@@ -99,6 +95,7 @@ code{font:12px "DejaVu Sans Mono",Menlo,Consolas,monospace}
 // reason goes to `problems`.
 struct Run {
   std::string root, name, task = "unknown", config_text;
+  std::string title;  // what it trains on (run.json; the task for older runs)
   std::vector<Setting> settings;
   std::optional<MetricsTable> metrics;
   std::optional<RunInfo> info;
@@ -151,11 +148,11 @@ std::optional<double> last_value(const MetricsTable& table, const std::string& c
   return cell(table, table.rows.size() - 1, table.index(column));
 }
 
-// The rows where `column` was measured; NaN stays in and becomes a gap in the line.
-PlotSeries series_of(const MetricsTable& table, const std::string& column,
+// The rows where `measured` was measured; NaN stays in and becomes a gap in the line.
+PlotSeries series_of(const MetricsTable& table, const std::string& measured,
                      const std::string& name) {
   PlotSeries s{name, {}, {}};
-  const int step = table.index("step"), c = table.index(column);
+  const int step = table.index(column::kStep), c = table.index(measured);
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto x = cell(table, r, step), y = cell(table, r, c);
     if (!x || !y) continue;
@@ -178,7 +175,7 @@ std::string setting(const Run& run, const std::string& key) {
 
 // A resumed run's clock restarts at 0: the wall time is the sum of the segments.
 double wall_seconds(const MetricsTable& table) {
-  const int c = table.index("elapsed_s");
+  const int c = table.index(column::kElapsedS);
   double total = 0, previous = kNaN;
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto v = cell(table, r, c);
@@ -252,6 +249,7 @@ Run load_run(const std::string& root) {
   run.texts = step_files(dir.samples_dir(), "txt");
   if (run.task == "unknown" && !run.texts.empty()) run.task = "even-bits";
   if (run.task == "unknown" && !run.grids.empty()) run.task = "mnist";
+  run.title = run.info && !run.info->title.empty() ? run.info->title : run.task;
   return run;
 }
 
@@ -273,7 +271,7 @@ std::string facts_section(const Run& run) {
   std::vector<std::pair<std::string, std::string>> rows;
   auto known = [](const std::string& v) { return v.empty() ? std::string("unknown") : v; };
   const RunInfo* info = run.info ? &*run.info : nullptr;
-  rows.push_back({"task", run.task});
+  rows.push_back({"task", run.title == run.task ? run.task : run.task + " (" + run.title + ")"});
   rows.push_back({"device", known(info ? info->device : "")});
   rows.push_back({"LibTorch", known(info ? info->libtorch : "")});
   rows.push_back({"gantrain", known(info ? info->gantrain : "")});
@@ -283,15 +281,15 @@ std::string facts_section(const Run& run) {
               images_s = "unknown";
   if (run.metrics && !run.metrics->rows.empty()) {
     const MetricsTable& t = *run.metrics;
-    const auto last_step = last_value(t, "step");
+    const auto last_step = last_value(t, column::kStep);
     if (last_step) steps = format_value(*last_step);
-    if (const auto e = last_value(t, "epoch")) epoch = format_value(*e);
+    if (const auto e = last_value(t, column::kEpoch)) epoch = format_value(*e);
     const double seconds = wall_seconds(t);
     wall = wall_time_text(seconds);
-    double per_step = column_mean(t, "steps_per_s");
+    double per_step = column_mean(t, column::kStepsPerS);
     // Older runs have no speed columns: the average over the whole run instead.
     if (!std::isfinite(per_step) && last_step && seconds > 0) per_step = *last_step / seconds;
-    double per_image = column_mean(t, "images_per_s");
+    double per_image = column_mean(t, column::kImagesPerS);
     if (!std::isfinite(per_image)) {
       const std::string batch = setting(run, "train.batch_size"), k = setting(run, "train.d_steps");
       if (!batch.empty())
@@ -341,10 +339,10 @@ std::string eval_section(const Run& run) {
     for (size_t r = t.rows.size(); r-- > 0;) {
       std::vector<std::pair<std::string, double>> found;
       for (size_t c = 0; c < t.columns.size(); ++c)
-        if (!kTrainingColumns.count(t.columns[c]))
+        if (!is_training_column(t.columns[c]))
           if (const auto v = cell(t, r, static_cast<int>(c))) found.push_back({t.columns[c], *v});
       if (found.empty()) continue;
-      const auto step = cell(t, r, t.index("step"));
+      const auto step = cell(t, r, t.index(column::kStep));
       return s + "<p class=\"caption\">From metrics.csv at step " +
              (step ? format_value(*step) : "?") +
              " (<code>gantrain eval</code> writes eval.json with a final measurement).</p>\n" +
@@ -367,15 +365,15 @@ std::string curves_section(const Run& run) {
     return s + missing("metrics.csv has no complete rows yet: no log step reached.") +
            "</section>\n";
   s += "<div class=\"plots\">\n" +
-       svg_line_plot({series_of(t, "d_loss", "D loss"), series_of(t, "g_loss", "G loss")},
+       svg_line_plot({series_of(t, column::kDLoss, "D loss"), series_of(t, column::kGLoss, "G loss")},
                      plot_options("Losses", "loss", {}, {})) +
        "\n" +
        // Probabilities under bce; raw scores (unbounded) under hinge and lsgan.
-       (t.index("d_real_score") >= 0
-            ? svg_line_plot({series_of(t, "d_real_score", "score(x)"),
-                             series_of(t, "d_fake_score", "score(G(z))")},
+       (t.index(column::kDRealScore) >= 0
+            ? svg_line_plot({series_of(t, column::kDRealScore, "score(x)"),
+                             series_of(t, column::kDFakeScore, "score(G(z))")},
                             plot_options("Discriminator outputs", "mean raw score", {}, {}))
-            : svg_line_plot({series_of(t, "d_real", "D(x)"), series_of(t, "d_fake", "D(G(z))")},
+            : svg_line_plot({series_of(t, column::kDReal, "D(x)"), series_of(t, column::kDFake, "D(G(z))")},
                             plot_options("Discriminator outputs", "mean probability", 0.0, 1.0))) +
        "\n</div></section>\n";
 
@@ -399,7 +397,7 @@ std::string curves_section(const Run& run) {
     add(m.title, series, m.y_min, m.y_max);
   }
   for (const auto& c : t.columns)
-    if (!kTrainingColumns.count(c) && !drawn.count(c)) add(c, {series_of(t, c, c)}, {}, {});
+    if (!is_training_column(c) && !drawn.count(c)) add(c, {series_of(t, c, c)}, {}, {});
   if (!plots.empty())
     s += "<section><h2>Sample quality over training</h2>\n<div class=\"plots\">\n" + plots +
          "</div></section>\n";
@@ -548,9 +546,9 @@ std::string build_report(const std::string& run_dir) {
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-      escape_html(run.name + " · " + run.task) + " · gantrain report</title>\n<style>" + kStyle +
+      escape_html(run.name + " · " + run.title) + " · gantrain report</title>\n<style>" + kStyle +
       "</style>\n</head>\n<body><main>\n<header><h1>" + escape_html(run.name) +
-      "</h1><p class=\"sub\">" + escape_html(run.task) + " run · gantrain report</p></header>\n";
+      "</h1><p class=\"sub\">" + escape_html(run.title) + " run · gantrain report</p></header>\n";
   if (!run.problems.empty()) {
     page += "<div class=\"problems\">Read with problems; the page shows what could be read:<ul>\n";
     for (const auto& p : run.problems) page += "<li>" + escape_html(p) + "</li>\n";

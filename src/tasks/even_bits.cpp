@@ -32,9 +32,6 @@ class EvenIntegers : public BatchSource {
   }
   int64_t epoch() const override { return 1; }
   int64_t batches_per_epoch() const override { return 0; }
-  // Stateless: the global RNG state in the checkpoint is its whole position.
-  void save(torch::serialize::OutputArchive&) const override {}
-  void load(torch::serialize::InputArchive&) override {}
 
  private:
   int64_t batch_size_;  // global
@@ -73,8 +70,9 @@ class EvenBitsEvaluator : public Evaluator {
 class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
+  std::string title() const override { return "even-bits"; }
   Generator make_generator() const override {
-    return gantrain::make_generator(config_, {kBits}, "sigmoid");
+    return gantrain::make_generator(config_, {kBits}, MlpOutput::kSigmoid);
   }
   Discriminator make_discriminator() const override {
     return gantrain::make_discriminator(config_, {kBits});
@@ -107,7 +105,7 @@ class EvenBits : public Task {
     out << ']';
     return out.str();
   }
-  std::string sample_extension() const override { return "txt"; }
+  SampleKind sample_kind() const override { return SampleKind::kText; }
   std::string encode_samples(const torch::Tensor& samples, int64_t, int64_t) const override {
     return samples_as_text(samples) + "\n";
   }

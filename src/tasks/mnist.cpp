@@ -19,8 +19,9 @@ constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 class Mnist : public Task {
  public:
   explicit Mnist(const Config& config) : config_(config) {}
+  std::string title() const override { return choice_name(config_.data.dataset); }
   Generator make_generator() const override {
-    return gantrain::make_generator(config_, kShape, "tanh");
+    return gantrain::make_generator(config_, kShape, MlpOutput::kTanh);
   }
   Discriminator make_discriminator() const override {
     return gantrain::make_discriminator(config_, kShape);
@@ -48,7 +49,7 @@ class Mnist : public Task {
     return make_mnist_evaluator(config_, groups, device);
   }
 
-  std::string sample_extension() const override { return "png"; }
+  SampleKind sample_kind() const override { return SampleKind::kImageGrid; }
   std::string encode_samples(const torch::Tensor& samples, int64_t nrow,
                              int64_t scale) const override {
     torch::Tensor pixels = samples.detach().to(torch::kCPU, torch::kFloat).contiguous();
@@ -65,7 +66,7 @@ class Mnist : public Task {
 std::string mnist_data_directory(const DataConfig& data) {
   if (!data.dir.empty()) return data.dir;
   // The environment variables let a machine keep the data elsewhere (scripts/cuda_check.sh).
-  const bool fashion = data.dataset == "fashion-mnist";
+  const bool fashion = data.dataset == Dataset::kFashionMnist;
   const char* env = std::getenv(fashion ? "GANTRAIN_FASHION_MNIST" : "GANTRAIN_DATA");
   if (env && *env) return env;
   return fashion ? kFashionDir : "data/mnist";
@@ -91,10 +92,10 @@ TaskEntry mnist_task() {
   entry.summary = "MLP GAN on 28x28 MNIST-format images (MNIST, Fashion-MNIST)";
   entry.set_defaults = [](Config& c) {
     c.model.latent_dim = 100;
-    c.model.noise = "gaussian";
+    c.model.noise = NoiseKind::kGaussian;
     c.model.g_hidden = {256, 512, 1024};
     c.model.d_hidden = {1024, 512, 256};
-    c.model.activation = "leaky_relu";
+    c.model.activation = Activation::kLeakyRelu;
     c.model.leaky_slope = 0.2;
     c.model.dropout = 0.3;
     c.train.steps = 0;
@@ -102,7 +103,7 @@ TaskEntry mnist_task() {
     c.train.batch_size = 100;
     c.train.lr_g = 2e-4;
     c.train.lr_d = 2e-4;
-    c.train.order = "d-first";
+    c.train.order = StepOrder::kDiscriminatorFirst;
     c.log.every = 100;
     c.log.sample_every = 600;
     c.log.checkpoint_every = 600;

@@ -25,7 +25,7 @@ TEST(ConfigTest, DefaultsAreTheTutorialToy) {
   EXPECT_EQ(c.train.batch_size, 16);
   EXPECT_DOUBLE_EQ(c.train.lr_g, 1e-3);
   EXPECT_EQ(c.train.steps, 500);
-  EXPECT_EQ(c.train.order, "g-first");
+  EXPECT_EQ(c.train.order, StepOrder::kGeneratorFirst);
   EXPECT_TRUE(c.model.g_hidden.empty());
 }
 
@@ -35,7 +35,7 @@ TEST(ConfigTest, MnistDefaults) {
   EXPECT_EQ(c.model.d_hidden, (std::vector<int64_t>{1024, 512, 256}));
   EXPECT_EQ(c.train.batch_size, 100);
   EXPECT_DOUBLE_EQ(c.train.lr_d, 2e-4);
-  EXPECT_EQ(c.train.order, "d-first");
+  EXPECT_EQ(c.train.order, StepOrder::kDiscriminatorFirst);
 }
 
 TEST(ConfigTest, UnknownKeySuggestsClosest) {
@@ -159,9 +159,9 @@ TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
 
 TEST(ConfigTest, OnNanIsStopOrSkip) {
   Config c = default_config("mnist");
-  EXPECT_EQ(c.train.on_nan, "stop");
+  EXPECT_EQ(c.train.on_nan, OnNan::kStop);
   apply_setting(c, {"train.on_nan", "skip", "--set"});
-  EXPECT_EQ(c.train.on_nan, "skip");
+  EXPECT_EQ(c.train.on_nan, OnNan::kSkip);
   EXPECT_THROW_MSG(apply_setting(c, {"train.on_nan", "ignore", "--set"}), ConfigError,
                    "--set: train.on_nan = 'ignore': expected one of: stop skip");
 }

@@ -60,7 +60,7 @@ std::vector<std::string> run_ranks(int64_t world,
   for (int64_t r = 0; r < world; ++r)
     ranks.emplace_back([&, r] {
       try {
-        auto group = distributed::ProcessGroup::join(rank_env(r, world, port), "gloo", torch::kCPU, 20s);
+        auto group = distributed::ProcessGroup::join(rank_env(r, world, port), DistBackend::kGloo, torch::kCPU, 20s);
         body(*group);
       } catch (const std::exception& e) {
         errors[r] = e.what();
@@ -139,20 +139,20 @@ TEST(ProcessGroupTest, ASurvivorNamesTheLostRankAndTheErrorItLeft) {
 
 TEST(ProcessGroupTest, ARankThatNeverComesFailsTheRendezvousWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, free_port()), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, free_port()), DistBackend::kGloo, torch::kCPU, 2s),
                    Error, "the gloo rendezvous of 2 ranks at 127.0.0.1:");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
 TEST(ProcessGroupTest, APortInUseIsAClearError) {
   Listener taken;
-  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, taken.port), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(0, 2, taken.port), DistBackend::kGloo, torch::kCPU, 2s),
                    Error, "rank 0 cannot host the rendezvous store on 127.0.0.1:");
 }
 
 TEST(ProcessGroupTest, AnUnreachableStoreIsAClearErrorWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(1, 2, free_port()), "gloo", torch::kCPU, 2s),
+  EXPECT_THROW_MSG(distributed::ProcessGroup::join(rank_env(1, 2, free_port()), DistBackend::kGloo, torch::kCPU, 2s),
                    Error, "rank 1 cannot reach the rendezvous store at 127.0.0.1:");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }

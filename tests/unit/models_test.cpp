@@ -17,7 +17,7 @@ using ModelsTest = testing_support::SeedingFixture;
 
 Config dcgan_config() {
   Config c = default_config("mnist");
-  c.model.arch = "dcgan";
+  c.model.arch = ModelArch::kDcgan;
   c.model.g_channels = {16, 8};
   c.model.d_channels = {8, 16};
   return c;
@@ -38,7 +38,7 @@ TEST_F(ModelsTest, DropoutKeepsOneMinusPAndScales) {
 
 TEST_F(ModelsTest, DcganShapesAndInitialisation) {
   Config c = dcgan_config();
-  Generator g = make_generator(c, kImage, "tanh");
+  Generator g = make_generator(c, kImage, MlpOutput::kTanh);
   Discriminator d = make_discriminator(c, kImage);
   torch::Tensor images = g->forward(torch::randn({5, 100}));
   EXPECT_EQ(images.sizes(), (std::vector<int64_t>{5, 784}));
@@ -57,7 +57,7 @@ TEST_F(ModelsTest, OneStageDcganStartsFrom14x14) {
   Config c = dcgan_config();
   c.model.g_channels = {8};
   c.model.d_channels = {8};
-  EXPECT_EQ(make_generator(c, kImage, "tanh")->forward(torch::randn({2, 100})).sizes(),
+  EXPECT_EQ(make_generator(c, kImage, MlpOutput::kTanh)->forward(torch::randn({2, 100})).sizes(),
             (std::vector<int64_t>{2, 784}));
   EXPECT_EQ(dcgan_base_side(28, 1), 14);
   EXPECT_EQ(dcgan_base_side(28, 2), 7);
@@ -68,7 +68,7 @@ TEST_F(ModelsTest, OneStageDcganStartsFrom14x14) {
 TEST_F(ModelsTest, FactoryRefusesWhatDoesNotFit) {
   Config c = dcgan_config();
   c.model.g_channels = {64, 32, 16};
-  EXPECT_THROW_MSG(make_generator(c, kImage, "tanh"), ConfigError,
+  EXPECT_THROW_MSG(make_generator(c, kImage, MlpOutput::kTanh), ConfigError,
                        "model.g_channels = [64, 32, 16]: each width is one 2x resolution stage, "
                        "and 3 stages do not fit 28x28 images");
   c = dcgan_config();
@@ -160,7 +160,7 @@ TEST_F(ModelsTest, SpectralNormMlpAndDcganDiscriminatorsSaveTheirVectors) {
 
 TEST_F(ModelsTest, MlpKeepsTheSeedCheckpointNames) {
   Config c = default_config("mnist");
-  Generator g = make_generator(c, kImage, "tanh");
+  Generator g = make_generator(c, kImage, MlpOutput::kTanh);
   std::vector<std::string> names;
   for (const auto& p : g->named_parameters()) names.push_back(p.key());
   EXPECT_EQ(names, (std::vector<std::string>{"layers.fc0.weight", "layers.fc0.bias",

@@ -163,7 +163,7 @@ TEST_F(ReportTest, SyntheticMnistRunHasPlotsImagesFactsAndEvalTable) {
       path("eval.json"),
       {"checkpoints/step_000400.pt", 400, 1000, 7, {{"fid", 14.21}, {"modes_covered", 10}}});
   write_run_info(path("run.json"),
-                 {"0.1.0", "LibTorch 2.11.0", "cuda:0", 8, "2025-11-27T10:00:00Z", 200});
+                 {"0.1.0", "LibTorch 2.11.0", "cuda:0", 8, "2025-11-27T10:00:00Z", 200, ""});
 
   const std::string page = build_report(dir_.string());
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);

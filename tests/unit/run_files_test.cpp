@@ -100,7 +100,8 @@ TEST_F(RunFilesTest, MetricsCsvReadsEmptyFieldsAndNan) {
 
 TEST_F(RunFilesTest, RunInfoRoundTrips) {
   EXPECT_FALSE(read_run_info(path("run.json")).has_value());
-  RunInfo info{"0.1.0", "LibTorch 1.13.0, CPU only", "cpu", 2, "2026-11-27T10:00:00Z", 300};
+  RunInfo info{"0.1.0", "LibTorch 1.13.0, CPU only", "cpu", 2, "2026-11-27T10:00:00Z", 300,
+               "fashion-mnist"};
   write_run_info(path("run.json"), info);
   std::optional<RunInfo> back = read_run_info(path("run.json"));
   ASSERT_TRUE(back.has_value());
@@ -110,6 +111,7 @@ TEST_F(RunFilesTest, RunInfoRoundTrips) {
   EXPECT_EQ(back->threads, 2);
   EXPECT_EQ(back->started, info.started);
   EXPECT_EQ(back->resumed_from, 300);
+  EXPECT_EQ(back->title, "fashion-mnist");
   std::ofstream(path("run.json"), std::ios::trunc) << "{\"device\": [1, 2";
   EXPECT_THROW_MSG(read_run_info(path("run.json")), Error, "run.json: not a run.json file");
 }

@@ -214,7 +214,7 @@ TEST_F(TensorBoardTest, AFailingWriterWarnsAndGoesOnWithoutThrowing) {
 }
 
 TEST_F(TensorBoardTest, SinkWritesEachColumnUnderItsTag) {
-  TensorBoardSink sink(dir_.string(), {"fid"});
+  TensorBoardSink sink(dir_.string(), MetricsSchema(LossKind::kBce, {"even"}, {"fid"}));
   sink.open({"step", "d_loss", "g_loss", "fid", "even"}, 0);
   MetricsRow row;
   row.step = 100;
@@ -249,7 +249,7 @@ TEST_F(TensorBoardTest, SinkWritesEachColumnUnderItsTag) {
 TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
   const std::vector<std::string> columns = {"step", "d_loss"};
   {
-    TensorBoardSink first(dir_.string(), {});
+    TensorBoardSink first(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
     first.open(columns, 0);
     for (int64_t step = 10; step <= 50; step += 10) {
       MetricsRow row;
@@ -264,7 +264,7 @@ TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
   const double old_wall_time = read_event_file(before[0]).at(0).wall_time;
 
   trim_event_files(dir_.string(), 30);
-  TensorBoardSink second(dir_.string(), {});
+  TensorBoardSink second(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
   second.open(columns, 30);
   second.flush();
   const auto files = event_files();
@@ -294,7 +294,7 @@ TEST_F(TensorBoardTest, AFreshStartRemovesTheEventFilesOfAnEarlierOne) {
   // A run killed before its first checkpoint starts over in its directory: its old events
   // would otherwise sit beside the new run's in TensorBoard.
   {
-    TensorBoardSink first(dir_.string(), {});
+    TensorBoardSink first(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
     first.open({"step"}, 0);
   }
   ASSERT_EQ(event_files().size(), 1u);
@@ -304,17 +304,18 @@ TEST_F(TensorBoardTest, AFreshStartRemovesTheEventFilesOfAnEarlierOne) {
 }
 
 TEST(TensorBoardTagTest, GroupsKnownColumns) {
-  EXPECT_EQ(tensorboard_tag("d_loss", false), "loss/d");
-  EXPECT_EQ(tensorboard_tag("g_loss", false), "loss/g");
-  EXPECT_EQ(tensorboard_tag("d_real", false), "D/real");
-  EXPECT_EQ(tensorboard_tag("d_fake", false), "D/fake");
-  EXPECT_EQ(tensorboard_tag("steps_per_s", false), "speed/steps_per_s");
-  EXPECT_EQ(tensorboard_tag("images_per_s", false), "speed/images_per_s");
-  EXPECT_EQ(tensorboard_tag("elapsed_s", false), "time/elapsed_s");
-  EXPECT_EQ(tensorboard_tag("epoch", false), "progress/epoch");
-  EXPECT_EQ(tensorboard_tag("fid", true), "eval/fid");
-  EXPECT_EQ(tensorboard_tag("even", false), "metrics/even");
-  EXPECT_EQ(tensorboard_tag("step", false), "");
+  const MetricsSchema schema(LossKind::kBce, {"even"}, {"fid"});
+  EXPECT_EQ(schema.tensorboard_tag("d_loss"), "loss/d");
+  EXPECT_EQ(schema.tensorboard_tag("g_loss"), "loss/g");
+  EXPECT_EQ(schema.tensorboard_tag("d_real"), "D/real");
+  EXPECT_EQ(schema.tensorboard_tag("d_fake"), "D/fake");
+  EXPECT_EQ(schema.tensorboard_tag("steps_per_s"), "speed/steps_per_s");
+  EXPECT_EQ(schema.tensorboard_tag("images_per_s"), "speed/images_per_s");
+  EXPECT_EQ(schema.tensorboard_tag("elapsed_s"), "time/elapsed_s");
+  EXPECT_EQ(schema.tensorboard_tag("epoch"), "progress/epoch");
+  EXPECT_EQ(schema.tensorboard_tag("fid"), "eval/fid");
+  EXPECT_EQ(schema.tensorboard_tag("even"), "metrics/even");
+  EXPECT_EQ(schema.tensorboard_tag("step"), "");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
 #include "gantrain/error.h"
+#include "gantrain/io/adam_archive.h"
+#include "gantrain/io/run_state.h"
 #include "gantrain/model_factory.h"
 #include "gantrain/task.h"
 #include "gantrain/torch_compat.h"
@@ -52,7 +54,7 @@ ToyRun resume_run(const Config& c, ToyRun& from) {
   std::stringstream buffer;
   {
     torch::serialize::OutputArchive archive;
-    from.trainer->save(archive);
+    save_trainer_state(archive, *from.trainer);
     archive.write("rng", generator_state(default_generator(torch::kCPU)));
     archive.save_to(buffer);
   }
@@ -60,7 +62,7 @@ ToyRun resume_run(const Config& c, ToyRun& from) {
   ToyRun resumed = make_run(c, from.data != nullptr);
   torch::serialize::InputArchive archive;
   archive.load_from(buffer);
-  resumed.trainer->load(archive);
+  load_trainer_state(archive, *resumed.trainer);
   torch::Tensor rng;
   archive.read("rng", rng);
   set_generator_state(default_generator(torch::kCPU), rng);
@@ -72,19 +74,19 @@ Trainer small_mnist_trainer(torch::Device device) {
   Config c = default_config("mnist");
   c.model.g_hidden = {16};
   c.model.d_hidden = {16};
-  return Trainer(make_generator(c, kMnistShape, "tanh"), make_discriminator(c, kMnistShape),
+  return Trainer(make_generator(c, kMnistShape, MlpOutput::kTanh), make_discriminator(c, kMnistShape),
                  c.model.latent_dim, trainer_options(c), device);
 }
 
 // Loads into `trainer` what `source`'s trainer saves, through a serialized archive.
-void load_trainer_state(Trainer& trainer, ToyRun& source) {
+void copy_trainer_state(Trainer& trainer, ToyRun& source) {
   std::stringstream buffer;
   torch::serialize::OutputArchive out;
-  source.trainer->save(out);
+  save_trainer_state(out, *source.trainer);
   out.save_to(buffer);
   torch::serialize::InputArchive in;
   in.load_from(buffer);
-  trainer.load(in);
+  load_trainer_state(in, trainer);
 }
 
 class TrainerTest : public testing_support::SeedingFixture {};
@@ -110,17 +112,17 @@ TEST_F(TrainerTest, StepChangesBothNetworksAndGivesFiniteStats) {
 TEST_F(TrainerTest, Bf16PrecisionTrainsFloatWeightsCloseToFp32) {
   std::vector<torch::Tensor> after;
   std::vector<double> g_losses;
-  for (const std::string precision : {"fp32", "bf16"}) {
+  for (const Precision precision : {Precision::kFp32, Precision::kBf16}) {
     torch::manual_seed(3);
     Config c = default_config("mnist");
     c.model.g_hidden = {64};
     c.model.d_hidden = {64};
     c.model.dropout = 0;
     c.train.precision = precision;
-    Trainer trainer(make_generator(c, kMnistShape, "tanh"), make_discriminator(c, kMnistShape),
+    Trainer trainer(make_generator(c, kMnistShape, MlpOutput::kTanh), make_discriminator(c, kMnistShape),
                     c.model.latent_dim, trainer_options(c), torch::kCPU);
     StepStats s = trainer.train_step({torch::rand({32, 784}) * 2 - 1});
-    EXPECT_EQ(s.g_loss.scalar_type(), torch::kFloat) << precision;
+    EXPECT_EQ(s.g_loss.scalar_type(), torch::kFloat) << choice_name(precision);
     g_losses.push_back(s.g_loss.item<double>());
     for (const auto& p : trainer.generator()->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
     after.push_back(trainer.generator()->parameters()[0].clone());
@@ -138,9 +140,9 @@ TEST_F(TrainerTest, Bf16PrecisionTrainsFloatWeightsCloseToFp32) {
 
 TEST_F(TrainerTest, PaperOrderWithSeveralDiscriminatorSteps) {
   Config c = default_config("even-bits");
-  c.train.order = "d-first";
+  c.train.order = StepOrder::kDiscriminatorFirst;
   c.train.d_steps = 3;
-  c.model.noise = "gaussian";
+  c.model.noise = NoiseKind::kGaussian;
   c.model.g_hidden = {8};
   c.model.d_hidden = {8};
   c.model.dropout = 0.3;
@@ -152,7 +154,7 @@ TEST_F(TrainerTest, PaperOrderWithSeveralDiscriminatorSteps) {
 
 TEST_F(TrainerTest, MlpShapes) {
   Config c = default_config("mnist");
-  Generator g = make_generator(c, kMnistShape, "tanh");
+  Generator g = make_generator(c, kMnistShape, MlpOutput::kTanh);
   Discriminator d = make_discriminator(c, kMnistShape);
   torch::Tensor fake = g->forward(torch::randn({5, 100}));
   EXPECT_EQ(fake.sizes(), (std::vector<int64_t>{5, 784}));
@@ -182,7 +184,7 @@ TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
   ToyRun a = make_run(default_config("even-bits"));
   run_steps(a, 3, 1);
   ToyRun b = make_run(default_config("even-bits"));
-  load_trainer_state(*b.trainer, a);
+  copy_trainer_state(*b.trainer, a);
   auto pa = a.trainer->generator()->parameters(), pb = b.trainer->generator()->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i]));
   // Same input, same update: only true if Adam's moments and step count came back.
@@ -202,7 +204,7 @@ TEST_F(TrainerTest, LoadTakesHyperparametersFromTheNewConfig) {
   changed.train.lr_g = 5e-4;
   changed.train.beta1 = 0.5;
   ToyRun b = make_run(changed);
-  load_trainer_state(*b.trainer, a);
+  copy_trainer_state(*b.trainer, a);
   for (auto* optimizer : {&b.trainer->generator_optimizer(), &b.trainer->discriminator_optimizer()})
     EXPECT_DOUBLE_EQ(optimizer->hyper().beta1, 0.5);
   EXPECT_DOUBLE_EQ(b.trainer->generator_optimizer().hyper().lr, 5e-4);
@@ -223,7 +225,7 @@ TEST_F(TrainerTest, AdamStateOfEitherLibTorchsCheckpointComesBack) {
                                                   : run.trainer->discriminator_optimizer();
       torch::serialize::InputArchive archive;
       checkpoint.read(name, archive);
-      optimizer.load(archive);
+      load_adam(archive, optimizer);
       EXPECT_EQ(optimizer.steps(), 200) << version << " " << name;  // the runs stopped at step 200
       // Every parameter's second moment came back (each is positive after 200 updates).
       for (size_t i = 0; i < optimizer.params().size(); ++i)
@@ -238,13 +240,13 @@ TEST_F(TrainerTest, GpuCheckpointLoadsOnCpu_CUDA) {
   Trainer on_gpu = small_mnist_trainer(gpu);
   on_gpu.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
   torch::serialize::OutputArchive out;
-  on_gpu.save(out);
+  save_trainer_state(out, on_gpu);
   std::stringstream buffer;
   out.save_to(buffer);
   torch::serialize::InputArchive in;
   in.load_from(buffer, torch::kCPU);
   Trainer on_cpu = small_mnist_trainer(torch::kCPU);
-  on_cpu.load(in);
+  load_trainer_state(in, on_cpu);
   EXPECT_EQ(on_cpu.step(), 1);
   auto a = on_gpu.generator()->parameters(), b = on_cpu.generator()->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].cpu().equal(b[i]));
@@ -310,8 +312,6 @@ class NanAtStep : public BatchSource {
   }
   int64_t epoch() const override { return 1; }
   int64_t batches_per_epoch() const override { return 0; }
-  void save(torch::serialize::OutputArchive&) const override {}
-  void load(torch::serialize::InputArchive&) override {}
 
  private:
   std::unique_ptr<BatchSource> inner_;
@@ -322,7 +322,7 @@ class NanAtStep : public BatchSource {
 
 TEST_F(TrainerTest, NanStopsTheRunWithoutCheckpointingTheBrokenState) {
   Config c = default_config("even-bits");
-  ASSERT_EQ(c.train.on_nan, "stop");  // the default
+  ASSERT_EQ(c.train.on_nan, OnNan::kStop);  // the default
   ToyRun r = make_run(c);
   NanAtStep data(std::move(r.data), 7);
   std::vector<int64_t> checkpoints, logged;
@@ -345,7 +345,7 @@ TEST_F(TrainerTest, NanStopsTheRunWithoutCheckpointingTheBrokenState) {
 
 TEST_F(TrainerTest, NanSkipModeDropsTheBadUpdatesAndCountsThem) {
   Config c = default_config("even-bits");
-  c.train.on_nan = "skip";
+  c.train.on_nan = OnNan::kSkip;
   ToyRun r = make_run(c);
   run_steps(r, 3, 1);
   torch::Tensor d_before = r.trainer->discriminator()->parameters()[0].clone();
@@ -372,7 +372,7 @@ TEST_F(TrainerTest, NanSkipModeDropsTheBadUpdatesAndCountsThem) {
 
   // The count survives a checkpoint.
   ToyRun resumed = make_run(c);
-  load_trainer_state(*resumed.trainer, r);
+  copy_trainer_state(*resumed.trainer, r);
   EXPECT_EQ(resumed.trainer->skipped_steps(), 2);
 }
 
@@ -417,12 +417,12 @@ std::vector<std::pair<std::string, std::function<void(Config&)>>> training_metho
   return {
       {"ema", [](Config& c) { c.train.ema_decay = 0.9; }},
       {"label smoothing", [](Config& c) { c.train.real_label = 0.9; }},
-      {"hinge", [](Config& c) { c.train.loss = "hinge"; }},
-      {"lsgan", [](Config& c) { c.train.loss = "lsgan"; }},
+      {"hinge", [](Config& c) { c.train.loss = LossKind::kHinge; }},
+      {"lsgan", [](Config& c) { c.train.loss = LossKind::kLsgan; }},
       {"spectral norm", [](Config& c) { c.model.spectral_norm = true; }},
-      {"dcgan + ema", [](Config& c) { c.model.arch = "dcgan"; c.train.ema_decay = 0.9; }},
+      {"dcgan + ema", [](Config& c) { c.model.arch = ModelArch::kDcgan; c.train.ema_decay = 0.9; }},
       {"dcgan + spectral norm + hinge",
-       [](Config& c) { c.model.arch = "dcgan"; c.model.spectral_norm = true; c.train.loss = "hinge"; }},
+       [](Config& c) { c.model.arch = ModelArch::kDcgan; c.model.spectral_norm = true; c.train.loss = LossKind::kHinge; }},
   };
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace gantrain {
 
@@ -12,6 +13,13 @@ namespace gantrain {
 struct Shard {
   int64_t rank = 0;
   int64_t world_size = 1;
+};
+
+/// Where a shuffled source stands in its stream (a checkpoint keeps it: io/run_state.h).
+struct BatchPosition {
+  int64_t epoch = 0;     ///< epochs begun
+  int64_t position = 0;  ///< rows of the current epoch's order already drawn
+  torch::Tensor order;   ///< the current epoch's permutation; undefined before the first batch
 };
 
 /// A stream of real batches on the training device, with a resumable position.
@@ -24,10 +32,12 @@ class BatchSource {
   virtual int64_t epoch() const = 0;
   /// Batches in one epoch; 0 for an endless source.
   virtual int64_t batches_per_epoch() const = 0;
-  /// Writes the position in the stream.
-  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
-  /// Restores a position written by save().
-  virtual void load(torch::serialize::InputArchive& archive) = 0;
+  /// The position in the stream; nullopt for a source whose draws come from the global random
+  /// stream alone (its state in a checkpoint is the random state).
+  virtual std::optional<BatchPosition> position() const { return std::nullopt; }
+  /// Continues from a position that position() returned; throws c10::Error when it does not fit
+  /// this source.
+  virtual void restore(const BatchPosition& position) { (void)position; }
 };
 
 /// Shuffled mini-batches from one resident uint8 tensor [N, D], scaled to [-1, 1] per batch.
@@ -41,8 +51,8 @@ class TensorBatches : public BatchSource {
   torch::Tensor next_batch() override;
   int64_t epoch() const override { return epoch_; }
   int64_t batches_per_epoch() const override { return data_.size(0) / batch_size_; }
-  void save(torch::serialize::OutputArchive& archive) const override;
-  void load(torch::serialize::InputArchive& archive) override;
+  std::optional<BatchPosition> position() const override;
+  void restore(const BatchPosition& position) override;
 
  private:
   torch::Tensor data_;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "gantrain/choices.h"
 #include "gantrain/error.h"
 
 namespace gantrain::distributed {
@@ -44,8 +45,8 @@ bool nccl_available();
 class ProcessGroup {
  public:
   /// Rendezvous through c10d's TCPStore at env.master_addr:master_port (hosted by rank 0 unless
-  /// the launcher hosts it), then connects `backend` ("gloo" or "nccl") on `device`.
-  static std::unique_ptr<ProcessGroup> join(const WorkerEnv& env, const std::string& backend,
+  /// the launcher hosts it), then connects `backend` (gloo or nccl, not auto) on `device`.
+  static std::unique_ptr<ProcessGroup> join(const WorkerEnv& env, DistBackend backend,
                                             torch::Device device, std::chrono::seconds timeout);
   ~ProcessGroup();
 

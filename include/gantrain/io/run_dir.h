@@ -32,6 +32,11 @@ std::string default_run_root(const std::string& task);
 /// throws gantrain::Error if it cannot write there.
 RunDir create_run_dir(const std::string& root);
 
+/// Makes a run resumed at `step` forget its abandoned future: the step_N checkpoints and sample
+/// files after `step` and an eval.json of a later step go, and latest.pt points at the newest
+/// checkpoint left (or goes, if none is left). Logs what it removed.
+void drop_steps_after(const RunDir& run, int64_t step);
+
 /// The run directory a checkpoint file belongs to (RUN/checkpoints/x.pt -> RUN).
 std::string run_dir_of_checkpoint(const std::string& checkpoint);
 

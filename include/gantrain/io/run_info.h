@@ -14,6 +14,7 @@ struct RunInfo {
   int64_t threads = 0;         ///< LibTorch compute threads in use
   std::string started;         ///< UTC start of the session, ISO 8601
   int64_t resumed_from = 0;    ///< step the session resumed from; 0 = a fresh run
+  std::string title;           ///< what the run trains on (Task::title); empty in older files
 };
 
 /// Writes `info` as JSON to `path`, atomically.

@@ -1,7 +1,15 @@
 #pragma once
-/// The one checkpoint schema (DESIGN.md section 11): every key of a training checkpoint is
-/// written by save_run_state and read back by load_run_state (--resume), and the generator that
-/// `sample` and `eval` use is read by load_generator_state, all from this file.
+/// The one checkpoint schema (DESIGN.md section 12): every key of a training checkpoint is
+/// written and read in this file. The trainer, its optimizers and the data source hand over
+/// their state as values (TrainerCounters, AdamState, BatchPosition) and know no key.
+///
+/// The keys: "format" (the version every gantrain archive carries, io/checkpoint.h); "config"
+/// (the resolved YAML); "generator", "discriminator" and, with train.ema_decay, "generator_ema"
+/// (each module's parameters and buffers under their registered names); "optimizer_g",
+/// "optimizer_d" (torch::optim::Adam's layout, io/adam_archive.h); "step", "interval_sum",
+/// "interval_steps", "skipped_steps" (TrainerCounters); "data" with "epoch", "position" and
+/// "order" (BatchPosition; empty for a source without one); "rng_cpu", "rng_device" and, in a
+/// data-parallel run, "rng_cpu_ranks", "rng_device_ranks" (RandomStates); "grid_noise".
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -40,6 +48,13 @@ void save_run_state(torch::serialize::OutputArchive& archive, const RunState& st
 RunState load_run_state(torch::serialize::InputArchive& archive, Trainer& trainer,
                         BatchSource& data, Shard shard);
 
+/// The trainer's part of a checkpoint: its networks, optimizers and counters (save_run_state
+/// writes it with the rest).
+void save_trainer_state(torch::serialize::OutputArchive& archive, const Trainer& trainer);
+
+/// Restores what save_trainer_state wrote; throws c10::Error where a part does not match.
+void load_trainer_state(torch::serialize::InputArchive& archive, Trainer& trainer);
+
 /// What load_generator_state loaded.
 struct GeneratorState {
   int64_t step = 0;   ///< the step the checkpoint was saved at
@@ -50,5 +65,8 @@ struct GeneratorState {
 /// run kept one (train.ema_decay), else G's. Throws c10::Error where they do not match.
 GeneratorState load_generator_state(torch::serialize::InputArchive& archive,
                                     torch::nn::Module& generator, bool prefer_ema);
+
+/// The resolved config a checkpoint holds; throws gantrain::Error naming `path` if it has none.
+std::string read_run_config(torch::serialize::InputArchive& archive, const std::string& path);
 
 }  // namespace gantrain

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "gantrain/io/metrics_sink.h"
+#include "gantrain/metrics/metrics_schema.h"
 
 namespace gantrain {
 
@@ -78,13 +78,12 @@ class EventFileWriter {
   bool failed_ = false;
 };
 
-/// The TensorBoard sink: every column as a scalar under a grouped tag (tensorboard_tag),
-/// images and text as they come, in a new events.out.tfevents.<time>.<host>.<pid>.<n> file in
-/// `directory` per training session.
+/// The TensorBoard sink: every column as a scalar under the schema's tag for it, images and text
+/// as they come, in a new events.out.tfevents.<time>.<host>.<pid>.<n> file in `directory` per
+/// training session.
 class TensorBoardSink : public MetricsSink {
  public:
-  /// `eval_columns` are tagged eval/<name>.
-  TensorBoardSink(std::string directory, std::set<std::string> eval_columns);
+  TensorBoardSink(std::string directory, MetricsSchema schema);
   /// Starts this session's file; on a resume (resume_step > 0) with a SessionLog START at
   /// resume_step + 1. Older files are trim_event_files' concern.
   void open(const std::vector<std::string>& columns, int64_t resume_step) override;
@@ -95,7 +94,7 @@ class TensorBoardSink : public MetricsSink {
 
  private:
   std::string directory_;
-  std::set<std::string> eval_columns_;
+  MetricsSchema schema_;
   std::optional<EventFileWriter> writer_;
 };
 
@@ -104,10 +103,5 @@ class TensorBoardSink : public MetricsSink {
 /// (step 0: an earlier start that never reached a checkpoint) the files are removed. A file
 /// that cannot be read is left as it is, with a warning. Never throws.
 void trim_event_files(const std::string& directory, int64_t step);
-
-/// The scalar tag of a metrics.csv column: d_loss -> loss/d, d_real -> D/real,
-/// images_per_s -> speed/images_per_s, an eval column -> eval/<name>, others -> metrics/<name>;
-/// empty for "step", which is the event's step rather than a value.
-std::string tensorboard_tag(const std::string& column, bool is_eval);
 
 }  // namespace gantrain

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "gantrain/choices.h"
+
 namespace gantrain {
 
 /// Noise [N, latent_dim] -> samples [N, features] (flat, whatever the architecture's layout).
@@ -33,7 +35,7 @@ void load_parameters(torch::nn::Module& model, torch::serialize::InputArchive& a
 
 /// Draws [n, latent_dim] noise of kind bits/gaussian/uniform on `device`; `generator` may be
 /// undefined (the device's default generator is used then).
-torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_dim,
+torch::Tensor sample_noise(NoiseKind kind, int64_t n, int64_t latent_dim,
                            torch::Device device, c10::optional<at::Generator> generator = {});
 
 /// Dropout (Srivastava et al. 2014) of probability `p` while `training`: each element kept with
@@ -42,8 +44,11 @@ torch::Tensor sample_noise(const std::string& kind, int64_t n, int64_t latent_di
 torch::Tensor uniform_dropout(const torch::Tensor& x, double p, bool training);
 
 /// Refills the float tensor `noise` in place with the same draw sample_noise would make.
-void fill_noise(const std::string& kind, torch::Tensor& noise,
+void fill_noise(NoiseKind kind, torch::Tensor& noise,
                 c10::optional<at::Generator> generator = {});
+
+/// `generator`'s samples for `noise`, in eval mode and without gradients; its mode is restored.
+torch::Tensor generate_samples(GeneratorImpl& generator, const torch::Tensor& noise);
 
 /// A deep copy of `source`'s parameters and buffers into `target`, a module of the same shape
 /// (the generator EMA starts as the generator).

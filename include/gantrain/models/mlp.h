@@ -11,15 +11,18 @@
 
 namespace gantrain {
 
+/// The nonlinearity after an MLP's last layer.
+enum class MlpOutput { kNone, kSigmoid, kTanh };
+
 /// Shape of an MLP: in -> hidden... -> out, an activation after each hidden layer.
 struct MlpOptions {
   int64_t in = 0;                         ///< input features
   std::vector<int64_t> hidden;            ///< hidden widths, may be empty
   int64_t out = 0;                        ///< output features
-  std::string activation = "leaky_relu";  ///< leaky_relu, relu or tanh
+  Activation activation = Activation::kLeakyRelu;  ///< after each hidden layer
   double leaky_slope = 0.2;               ///< negative slope of leaky_relu
   double dropout = 0.0;                   ///< dropout after each hidden activation
-  std::string output = "none";            ///< output nonlinearity: none, sigmoid or tanh
+  MlpOutput output = MlpOutput::kNone;    ///< after the last layer
   bool spectral_norm = false;             ///< spectrally normalised weights (discriminators)
 };
 

@@ -16,18 +16,18 @@ struct AdamHyper {
   double eps = 1e-8;
 };
 
-/// Restores `optimizer`'s per-parameter state (step, both moments) from an archive that
-/// torch::optim::Adam::save wrote under LibTorch 1.13 or 2.x; keeps its options. Throws
-/// c10::Error if the archive's parameters do not match the optimizer's in count and shape, or a
-/// saved state belongs to none of them.
-void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Adam& optimizer);
+/// Adam's state: the update count and, per parameter in order, both moments.
+struct AdamState {
+  int64_t step = 0;                     ///< updates done (Adam's t); 0: the moments are empty
+  std::vector<torch::Tensor> exp_avg;     ///< first moments, shaped as the parameters
+  std::vector<torch::Tensor> exp_avg_sq;  ///< second moments
+};
 
 /// One network's Adam. Construction moves the parameters into one flat buffer: afterwards each
 /// parameter is a view into it and its .grad() a view into the flat gradient buffer, where
 /// backward accumulates. The gradients start zero and step() leaves them zero, so backward,
 /// step, backward, step... needs no zero_grad(); an update that is not applied needs one.
-/// Checkpoints keep torch::optim::Adam's layout, so runs saved before this optimizer existed
-/// resume.
+/// Checkpoints hold its state in torch::optim::Adam's layout (io/adam_archive.h).
 class FlatAdam {
  public:
   /// `params`: float tensors on one device, in a fixed order. `spare` floats follow the
@@ -56,17 +56,14 @@ class FlatAdam {
   torch::Tensor exp_avg(size_t i) const { return slice(exp_avg_, i); }
   torch::Tensor exp_avg_sq(size_t i) const { return slice(exp_avg_sq_, i); }
 
-  /// Writes the state as torch::optim::Adam::save does (each moment per parameter).
-  void save(torch::serialize::OutputArchive& archive) const;
-  /// Reads what save() or torch::optim::Adam::save (LibTorch 1.13 or 2.x) wrote; keeps this
-  /// optimizer's hyperparameters. Throws c10::Error on a state of other shapes or parameters at
-  /// different steps.
-  void load(torch::serialize::InputArchive& archive);
+  /// The state, the moments as views into the flat buffers (empty before the first update).
+  AdamState state() const;
+  /// Continues from `state` (step 0: from the start); throws c10::Error when its moments do not
+  /// match the parameters in count and shape.
+  void restore(const AdamState& state);
 
  private:
   torch::Tensor slice(const torch::Tensor& flat, size_t i) const;
-  // A torch::optim::Adam over the same parameters: the checkpoint layout's reader and writer.
-  torch::optim::Adam libtorch_adam() const;
 
   std::vector<torch::Tensor> params_;
   std::vector<int64_t> offsets_;  // params_[i] starts at offsets_[i] in every flat buffer
