@@ -87,12 +87,20 @@ def parse(path):
     the indent: a block may sit in a list item)."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    blocks, i = [], 0
+    blocks, i, fence = [], 0, None
     while i < len(lines):
+        stripped = lines[i].strip()
+        if fence:  # inside an unmarked fenced block: a marker there is an example
+            if stripped.startswith(fence) and set(stripped) == {"`"}:
+                fence = None
+            i += 1
+            continue
         m = MARKER_RE.match(lines[i])
         if not m:
             if re.match(r" *<!-- (check|file)\b", lines[i]):
                 raise DocError(f"{path}:{i + 1}: malformed marker: {lines[i]}")
+            if stripped.startswith("```"):
+                fence = re.match("`+", stripped).group()
             i += 1
             continue
         indent, kind, name = m.group(1), m.group(2), m.group(3)

@@ -49,6 +49,13 @@ a file the doc shows
   $ gantrain fail && echo not reached
   [10:00:02] error: no such thing
   ```
+An example of a marker, not checked:
+````
+<!-- check: example -->
+```
+$ false
+```
+````
 <!-- check: read-file -->
 ```
 $ gantrain read notes/a.txt
