@@ -228,9 +228,12 @@ def check_file(path, gantrain, update, only, keep):
                                     "(volatile parts masked):\n" + "\n".join(diff))
                 new_content.append("$ " + command)
                 for j, (i, _) in enumerate(partner):
-                    new_content.append(actual[j] if i is None else
-                                       expected[i] if mask(expected[i]) == mask(actual[j]) else
-                                       carry(actual[j], expected[i]))
+                    line = (actual[j] if i is None else
+                            expected[i] if mask(expected[i]) == mask(actual[j]) else
+                            carry(actual[j], expected[i]))
+                    for doc_stamp, run_stamp in stamps.items():  # the doc's names for its runs
+                        line = line.replace(run_stamp, doc_stamp)
+                    new_content.append(line)
             if only and block["name"] != only:
                 continue
             where = f"{path}:{block['marker'] + 1}: {block['name']}"

@@ -18,7 +18,7 @@ case "$1" in
          echo "[$(now)] run directory $dir"
          echo "[$(now)] step 10/10  $((RANDOM + 100)) steps/s  ETA  $((RANDOM % 9))s  value ${VALUE:-1.5}"
          echo "[$(now)] done: 10 steps in 0.$RANDOM s" ;;
-  show) cat "$2/value" ;;
+  show) echo "reading $2"; cat "$2/value" ;;
   read) cat "$2" ;;
   fail) echo "[$(now)] error: no such thing" >&2; exit 2 ;;
 esac
@@ -36,6 +36,7 @@ The run again:
 <!-- check: show -->
 ```
 $ build/gantrain show runs/toy-20260101-100000
+reading runs/toy-20260101-100000
 1.5
 ```
 <!-- file: notes/a.txt -->
@@ -122,6 +123,7 @@ class CheckDocsTest(unittest.TestCase):
 
     def test_update_writes_new_lines_and_exit_codes(self):
         path = self.doc(GOOD.replace("[10:00:01] done: 10 steps in 0.5 s\n", "")
+                        .replace("reading runs/toy-20260101-100000\n", "")
                         .replace("errors exit=2", "errors exit=1"))
         code, out = self.check(path, "--update")
         self.assertEqual(code, 0, out)
@@ -130,6 +132,8 @@ class CheckDocsTest(unittest.TestCase):
         self.assertIn("errors exit=2 -->", updated)
         # The new line takes the doc's time from its neighbour and the run's duration.
         self.assertRegex(updated, r"\n\[10:00:01\] done: 10 steps in 0\.\d+ s\n")
+        # A new line naming the run uses the doc's name for it.
+        self.assertIn("\nreading runs/toy-20260101-100000\n", updated)
         self.assertEqual(self.check(path)[0], 0)
 
     def test_only_checks_one_block(self):
