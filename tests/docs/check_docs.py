@@ -17,7 +17,8 @@ output, stdout and stderr together. Every command must exit with N (default 0). 
 
 All blocks of one Markdown file run in order, in one fresh scratch directory holding
 build/gantrain (a link to BIN) and configs/ (the repository's); BIN's folder comes first on
-PATH, so "gantrain" and "build/gantrain" are the same binary. Before comparing, the volatile
+PATH, so "gantrain" and "build/gantrain" are the same binary. No GPU is visible to them
+(CUDA_VISIBLE_DEVICES is empty): the docs show CPU runs. Before comparing, the volatile
 parts of both sides are masked (MASKS: clock times, run directory time stamps, speeds,
 durations, ETA, TensorBoard file names). A run directory time stamp that a command names is
 replaced by the one the earlier output printed at that place.
@@ -150,6 +151,7 @@ def make_scratch(gantrain):
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(gantrain) + os.pathsep + env.get("PATH", "")
     env["GANTRAIN_CACHE"] = os.path.join(scratch, "cache")
+    env["CUDA_VISIBLE_DEVICES"] = ""  # the docs show CPU runs, also where a GPU is present
     for name in ("GANTRAIN_DATA", "GANTRAIN_FASHION_MNIST"):
         env.pop(name, None)
     return scratch, env
