@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "gantrain/config.h"
 #include "gantrain/error.h"
@@ -154,6 +155,18 @@ TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
     apply_settings(from_file,
                    read_config_file(std::string(GANTRAIN_SOURCE_DIR) + "/configs/" + task + ".yaml"));
     EXPECT_EQ(to_yaml(from_file), to_yaml(default_config(task))) << task;
+  }
+}
+
+// ... and they list every key: a key left out still loads (its default applies), so the
+// comparison above cannot notice it.
+TEST(ConfigTest, ShippedConfigsListEveryKey) {
+  for (std::string task : {"even-bits", "mnist"}) {
+    std::string path = std::string(GANTRAIN_SOURCE_DIR) + "/configs/" + task + ".yaml";
+    std::set<std::string> listed;
+    for (const auto& setting : read_config_file(path)) listed.insert(setting.key);
+    for (const auto& key : describe_keys(default_config(task)))
+      EXPECT_TRUE(listed.count(key.key)) << path << " does not list " << key.key;
   }
 }
 
