@@ -2,7 +2,8 @@
 # Puts LibTorch 2.x, taken from PyPI's `torch` wheel (a CUDA build), into deps/ inside the
 # project: only its C++ headers, libraries and CMake files, plus the three CUDA libraries it
 # links that the CUDA toolkit does not ship (cuFile, cuSPARSELt, NVSHMEM, from their own
-# wheels). No Python environment is touched. Idempotent: a finished install is reused.
+# wheels). Every downloaded wheel must match its sha256 pin in scripts/libtorch2.sha256 before
+# anything is unpacked. No Python environment is touched. Idempotent: a finished install is reused.
 # Prints the LibTorch prefix (for -DCMAKE_PREFIX_PATH) as its last line.
 #   scripts/libtorch2.sh            install if missing, print the prefix
 #   scripts/libtorch2.sh --version  print the pinned torch version
@@ -16,6 +17,7 @@ version=2.11.0
 
 root=deps/libtorch-$version   # torch/{include,lib,share} and nvidia/*/lib, the wheel's layout
 downloads=deps/downloads
+pins=scripts/libtorch2.sha256
 if [ -f "$root/.complete" ]; then echo "$PWD/$root/torch"; exit 0; fi
 
 say() { echo "libtorch2: $*" >&2; }
@@ -58,6 +60,8 @@ for c in "${companions[@]}"; do
   # With its dependencies: cuda-toolkit[cufile] is a meta-package that brings nvidia-cufile.
   pip_download "$c" || die "cannot download $c from PyPI"
 done
+# Only wheels pinned in $pins, each with its pinned sha256 (one line naming the file otherwise).
+scripts/verify_sha256.sh "$pins" "$downloads"/*.whl || exit 1
 
 say "unpacking into $root"
 rm -rf "$root.partial"
