@@ -79,85 +79,98 @@ int exit_code(int status) {
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-}  // namespace
-
-int launch_workers(const LaunchOptions& options, const std::vector<std::string>& worker_args) {
-  const int64_t world = options.nproc * options.nnodes;
-  // Node 0 hosts the rendezvous store, as torchrun's agent does: it outlives any worker, so a
-  // survivor can still learn which rank was lost.
-  c10::intrusive_ptr<c10d::TCPStore> store;
-  int64_t port = options.master_port;
-  if (options.node_rank == 0) {
-    c10d::TCPStoreOptions store_options;
-    store_options.port = static_cast<uint16_t>(port);
-    store_options.isServer = true;
-    store_options.waitWorkers = false;
-    store_options.timeout = options.timeout;
-    try {
-      store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
-    } catch (const std::exception& e) {
-      throw Error("cannot host the rendezvous store on port " + std::to_string(port) + ": " +
-                  first_line(e.what()) + " (is the port in use? choose another --master-port)");
-    }
-    port = store->getPort();
+// Node 0 hosts the rendezvous store, as torchrun's agent does: it outlives any worker, so a
+// survivor can still learn which rank was lost. Returns null on the other nodes.
+c10::intrusive_ptr<c10d::TCPStore> host_store(const LaunchOptions& options) {
+  if (options.node_rank != 0) return {};
+  c10d::TCPStoreOptions store_options;
+  store_options.port = static_cast<uint16_t>(options.master_port);
+  store_options.isServer = true;
+  store_options.waitWorkers = false;
+  store_options.timeout = options.timeout;
+  try {
+    return c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
+  } catch (const std::exception& e) {
+    throw Error("cannot host the rendezvous store on port " + std::to_string(options.master_port) +
+                ": " + first_line(e.what()) +
+                " (is the port in use? choose another --master-port)");
   }
+}
 
+void install_signal_forwarding() {
   struct sigaction action {};
   action.sa_handler = remember_signal;
   sigemptyset(&action.sa_mask);
   for (int sig : kForwardedSignals) sigaction(sig, &action, nullptr);
+}
 
-  std::map<pid_t, int64_t> running;  // pid -> rank
-  const std::string program = "/proc/self/exe";
+// Starts worker `local` of this node with torchrun's variables; returns its pid, or 0 with
+// `error` set to posix_spawn's error number.
+pid_t spawn_worker(const LaunchOptions& options, int64_t local, int64_t port,
+                   const std::vector<std::string>& worker_args, int& error) {
+  const int64_t rank = options.node_rank * options.nproc + local;
+  std::vector<std::string> args = {"gantrain"};
+  args.insert(args.end(), worker_args.begin(), worker_args.end());
+  std::vector<std::string> env = worker_environment({
+      {"RANK", std::to_string(rank)},
+      {"LOCAL_RANK", std::to_string(local)},
+      {"WORLD_SIZE", std::to_string(options.nproc * options.nnodes)},
+      {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
+      {"GROUP_RANK", std::to_string(options.node_rank)},
+      {"MASTER_ADDR", options.master_addr},
+      {"MASTER_PORT", std::to_string(port)},
+      {"TORCHELASTIC_USE_AGENT_STORE", "True"},  // node 0's launcher hosts it, for every node
+      {"TORCHELASTIC_RESTART_COUNT", "0"},
+      {"TORCHELASTIC_MAX_RESTARTS", "0"},
+      {"TORCHELASTIC_RUN_ID", "gantrain"},
+      {"GANTRAIN_LAUNCHER_PID", std::to_string(getpid())},
+  }, options.nproc);
+  // Each worker in a process group of its own: a Ctrl-C at the terminal reaches the launcher
+  // alone, which passes it on (not twice, which a worker would read as "leave now").
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  pid_t pid = 0;
+  auto argv = pointers(args);
+  auto envp = pointers(env);
+  error = posix_spawn(&pid, "/proc/self/exe", nullptr, &attributes, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attributes);
+  return error ? 0 : pid;
+}
+
+// Starts this node's workers: pid -> rank. If one cannot start, the others are killed.
+std::map<pid_t, int64_t> spawn_workers(const LaunchOptions& options, int64_t port,
+                                       const std::vector<std::string>& worker_args) {
+  std::map<pid_t, int64_t> running;
   for (int64_t local = 0; local < options.nproc; ++local) {
     const int64_t rank = options.node_rank * options.nproc + local;
-    std::vector<std::string> args = {"gantrain"};
-    args.insert(args.end(), worker_args.begin(), worker_args.end());
-    std::vector<std::string> env = worker_environment({
-        {"RANK", std::to_string(rank)},
-        {"LOCAL_RANK", std::to_string(local)},
-        {"WORLD_SIZE", std::to_string(world)},
-        {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
-        {"GROUP_RANK", std::to_string(options.node_rank)},
-        {"MASTER_ADDR", options.master_addr},
-        {"MASTER_PORT", std::to_string(port)},
-        {"TORCHELASTIC_USE_AGENT_STORE", "True"},  // node 0's launcher hosts it, for every node
-        {"TORCHELASTIC_RESTART_COUNT", "0"},
-        {"TORCHELASTIC_MAX_RESTARTS", "0"},
-        {"TORCHELASTIC_RUN_ID", "gantrain"},
-        {"GANTRAIN_LAUNCHER_PID", std::to_string(getpid())},
-    }, options.nproc);
-    // Each worker in a process group of its own: a Ctrl-C at the terminal reaches the launcher
-    // alone, which passes it on (not twice, which a worker would read as "leave now").
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    pid_t pid = 0;
-    auto argv = pointers(args);
-    auto envp = pointers(env);
-    const int failed =
-        posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
-    posix_spawnattr_destroy(&attributes);
-    if (failed) {
+    int error = 0;
+    const pid_t pid = spawn_worker(options, local, port, worker_args, error);
+    if (error) {
       for (const auto& [other, r] : running) kill(other, SIGKILL);
-      throw Error("cannot start worker rank " + std::to_string(rank) + ": " + strerror(failed));
+      throw Error("cannot start worker rank " + std::to_string(rank) + ": " + strerror(error));
     }
     running[pid] = rank;
   }
   std::string pids;
   for (const auto& [pid, rank] : running)
     pids += (pids.empty() ? "" : ", ") + fmt::format("rank {} pid {}", rank, pid);
-  spdlog::info("launched {} of {} workers, rendezvous at {}:{} ({})", options.nproc, world,
-               options.master_addr, port, pids);
+  spdlog::info("launched {} of {} workers, rendezvous at {}:{} ({})", options.nproc,
+               options.nproc * options.nnodes, options.master_addr, port, pids);
+  return running;
+}
 
+// Waits for every worker, passing each signal the launcher receives on to them: the first asks
+// them to stop after the step with a checkpoint, a second to leave at once (as for a single
+// process). Once one fails, the others get `timeout` + 10 s to stop before they are killed.
+// Returns 0, or the first failing worker's exit code.
+int wait_for_workers(std::map<pid_t, int64_t> running, std::chrono::seconds timeout) {
   int result = 0;
   bool interrupted = false;  // then workers stopping with 128 + that signal is the expected end
   std::sig_atomic_t forwarded = 0;
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  auto deadline = std::chrono::steady_clock::time_point::max();
   while (!running.empty()) {
-    // Each signal is passed on: the first asks the workers to stop after the step with a
-    // checkpoint, a second to leave at once (as for a single process).
     while (forwarded < g_signals_received) {
       ++forwarded;
       interrupted = true;
@@ -173,8 +186,8 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
       const bool expected = code == 0 || (interrupted && stopped_by_forwarded_signal(code));
       if (!expected && result == 0) {
         spdlog::error("worker rank {} {}; waiting up to {} s for the others to stop", rank,
-                      describe_exit(status), options.timeout.count() + 10);
-        deadline = std::chrono::steady_clock::now() + options.timeout + std::chrono::seconds(10);
+                      describe_exit(status), timeout.count() + 10);
+        deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(10);
       } else if (!expected) {
         spdlog::warn("worker rank {} {}", rank, describe_exit(status));
       }
@@ -191,6 +204,15 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return result;
+}
+
+}  // namespace
+
+int launch_workers(const LaunchOptions& options, const std::vector<std::string>& worker_args) {
+  const c10::intrusive_ptr<c10d::TCPStore> store = host_store(options);
+  const int64_t port = store ? store->getPort() : options.master_port;
+  install_signal_forwarding();
+  return wait_for_workers(spawn_workers(options, port, worker_args), options.timeout);
 }
 
 }  // namespace gantrain::distributed
