@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Puts LibTorch 2.x, taken from PyPI's `torch` wheel (a CUDA build), into deps/ inside the
-# project: only its C++ headers, libraries and CMake files, plus the three CUDA libraries it
-# links that the CUDA toolkit does not ship (cuFile, cuSPARSELt, NVSHMEM, from their own
-# wheels). Every downloaded wheel must match its sha256 pin in scripts/libtorch2.sha256 before
+# project: the whole wheel, unpacked as pip lays it out in site-packages (the C++ build uses its
+# headers, libraries and CMake files; scripts/torch2_venv.sh's venv imports the same copy), plus
+# the three CUDA libraries it links that the CUDA toolkit does not ship (cuFile, cuSPARSELt,
+# NVSHMEM, from their own wheels). Every downloaded wheel must match its sha256 pin in scripts/libtorch2.sha256 before
 # anything is unpacked. No Python environment is touched. Idempotent: a finished install is reused.
 # Prints the LibTorch prefix (for -DCMAKE_PREFIX_PATH) as its last line.
 #   scripts/libtorch2.sh            install if missing, print the prefix
@@ -15,10 +16,14 @@ cd "$(dirname "$0")/.."
 version=2.11.0
 [ "${1:-}" = --version ] && { echo "$version"; exit 0; }
 
-root=deps/libtorch-$version   # torch/{include,lib,share} and nvidia/*/lib, the wheel's layout
+root=deps/libtorch-$version   # torch/, torchgen/, functorch/, nvidia/*/lib: site-packages' layout
 downloads=deps/downloads
 pins=scripts/libtorch2.sha256
-if [ -f "$root/.complete" ]; then echo "$PWD/$root/torch"; exit 0; fi
+# An install without torch/__init__.py holds only the C++ half of the wheel: unpack it again.
+if [ -f "$root/.complete" ] && [ -f "$root/torch/__init__.py" ]; then
+  echo "$PWD/$root/torch"
+  exit 0
+fi
 
 say() { echo "libtorch2: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -76,9 +81,8 @@ def unpack(wheel, keep):
     except (zipfile.BadZipFile, OSError) as e:
         sys.exit(f"{wheel}: {e} (a damaged download? delete it and run again)")
 
-# The C++ build and run need these; the Python bindings are left out.
-unpack(torch_wheel, lambda n: n.startswith(("torch/include/", "torch/share/cmake/", "torch/lib/"))
-       and not n.startswith("torch/lib/libshm_windows/") and n != "torch/lib/libtorch_python.so")
+# All of it: the C++ build reads torch/{include,lib,share}, the venv's Python the rest.
+unpack(torch_wheel, lambda n: True)
 for c in companions:
     project, version = re.sub(r"\[.*\]", "", c).split("==")
     if project == "cuda-toolkit":  # a meta-package: the library is in nvidia-cufile
@@ -97,5 +101,6 @@ missing=$(ldd "$root.partial/torch/lib/libtorch_cuda.so" | awk '/not found/ {pri
 rm -rf "$root"
 mv "$root.partial" "$root"
 touch "$root/.complete"
-say "done: $(du -sh "$root" | cut -f1) in $root; downloads kept in $downloads ($(du -sh "$downloads" | cut -f1))"
+rm -rf "$downloads"  # nothing reads the wheels again: the venv imports the unpacked copy
+say "done: $(du -sh "$root" | cut -f1) in $root"
 echo "$PWD/$root/torch"
