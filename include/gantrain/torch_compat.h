@@ -1,6 +1,7 @@
 #pragma once
-/// Where the C++ APIs of LibTorch 1.13 (Debian) and 2.x (upstream) differ: the only place that
-/// tests TORCH_VERSION_*. Everything else calls these helpers.
+/// Where the C++ APIs of LibTorch 1.13 (Debian) and 2.x (upstream) differ, as inline helpers.
+/// TORCH_VERSION_* is tested here and in one other place: src/distributed/c10d.h, which keeps
+/// c10d's API differences (ProcessGroup -> Backend) inside src/distributed/.
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
@@ -86,6 +87,28 @@ class AutocastGuard {
   bool active_;
   bool was_enabled_ = false;
   at::ScalarType was_dtype_ = at::kFloat;
+};
+
+/// While alive: LibTorch's own log lines below FATAL are not printed. c10d's socket code logs a
+/// failed bind or connect as warnings and errors before it throws, and gantrain reports the
+/// throw in one line of its own. The level is process-wide: for start-up code, one thread.
+class QuietTorchLogs {
+ public:
+  QuietTorchLogs() : saved_(level()) { level() = kFatal; }
+  ~QuietTorchLogs() { level() = saved_; }
+  QuietTorchLogs(const QuietTorchLogs&) = delete;
+  QuietTorchLogs& operator=(const QuietTorchLogs&) = delete;
+
+ private:
+  // Debian's LibTorch logs through glog, whose own flag filters; upstream's through c10's logger.
+#ifdef C10_USE_GLOG
+  static int& level() { return FLAGS_minloglevel; }
+  static constexpr int kFatal = google::GLOG_FATAL;
+#else
+  static int& level() { return FLAGS_caffe2_log_level; }
+  static constexpr int kFatal = c10::GLOG_FATAL;
+#endif
+  int saved_;
 };
 
 }  // namespace gantrain::compat

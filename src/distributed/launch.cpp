@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "gantrain/error.h"
+#include "gantrain/torch_compat.h"
 
 extern char** environ;
 
@@ -89,6 +90,7 @@ c10::intrusive_ptr<c10d::TCPStore> host_store(const LaunchOptions& options) {
   store_options.waitWorkers = false;
   store_options.timeout = options.timeout;
   try {
+    compat::QuietTorchLogs quiet;  // c10d logs each failed bind; the error below says it all
     return c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
   } catch (const std::exception& e) {
     throw Error("cannot host the rendezvous store on port " + std::to_string(options.master_port) +

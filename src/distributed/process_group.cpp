@@ -10,6 +10,7 @@
 
 #include "distributed/c10d.h"
 #include "gantrain/error.h"
+#include "gantrain/torch_compat.h"
 
 namespace gantrain::distributed {
 namespace {
@@ -160,6 +161,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, DistBacke
   options.timeout = timeout;
   c10::intrusive_ptr<c10d::Store> tcp;
   try {
+    compat::QuietTorchLogs quiet;  // c10d logs each failed bind or connect; the error says it all
     tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
   } catch (const std::exception& e) {
     if (options.isServer)

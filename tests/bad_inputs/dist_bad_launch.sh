@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Launch mistakes of data-parallel runs: each ends every process with one error line naming the
 # cause and a non-zero exit, within a bounded time (train.dist_timeout = 5 s here), never a hang.
+# A port in use and an unreachable master print that line alone: none of the warnings c10d's
+# socket code logs on the way (glog's in LibTorch 1.13, c10's in 2.x, with stack traces).
 #   dist_bad_launch.sh GANTRAIN WORK_DIR
 set -uo pipefail
 bin=$1 work=$2
@@ -12,6 +14,9 @@ expect_error() {
   [ "$2" = "$3" ] || fail "$1: exit code $2, expected $3"
   [ "$(grep -c 'error:' "$1")" = 1 ] || fail "$1: expected exactly one error line"
   grep -Eq -- "$4" "$1" || fail "$1: no line matches /$4/"
+}
+only_line() {  # only_line LOG: the process printed nothing but its error line
+  [ "$(wc -l <"$1")" = 1 ] || { echo "FAIL: $1: expected only the error line, got:"; cat "$1"; exit 1; }
 }
 run=(--device cpu --steps 50 --set train.dist_timeout=5)
 worker() {  # worker RANK PORT ARGS...: a worker started by hand, as a launcher would
@@ -31,14 +36,16 @@ timeout 60 "$bin" "${run[@]}" --nproc 2 --master-port "$port" --out "$work/port"
 code=$?
 kill "$holder"
 expect_error "$work/port.log" $code 1 "error: cannot host the rendezvous store on port $port: .*is the port in use"
-echo "port in use: one error line"
+only_line "$work/port.log"
+echo "port in use: only the error line"
 
 # 2. An unreachable master: a worker whose MASTER_PORT nobody serves.
 start=$SECONDS
 worker 1 "$(free_port)" "${run[@]}" --out "$work/unreachable" >"$work/unreachable.log" 2>&1
 expect_error "$work/unreachable.log" $? 1 "error: rank 1 cannot reach the rendezvous store at 127.0.0.1:[0-9]+ within 5 s"
+only_line "$work/unreachable.log"
 [ $((SECONDS - start)) -le 40 ] || fail "the unreachable master took $((SECONDS - start)) s to report"
-echo "unreachable master: one error line after $((SECONDS - start)) s"
+echo "unreachable master: only the error line, after $((SECONDS - start)) s"
 
 # 3. Configs that differ between the ranks (rank 1 was given another learning rate).
 port=$(free_port)
