@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan on our code) in build-fuzz/ and runs each
 # for SECONDS (default 60) on its committed corpus (fuzz/corpus/<target>/) plus what earlier
-# runs found (build-fuzz/corpus/<target>/). A crash, leak or hang stops with its input saved
-# under build-fuzz/crashes/<target>/ and a non-zero exit.
+# runs found (build-fuzz/corpus/<target>/), through scripts/fuzz_run.sh. A crash, leak or hang
+# stops with its input saved under build-fuzz/crashes/<target>/ and a non-zero exit.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]          targets: idx config checkpoint
+#   scripts/fuzz.sh 0                              build only (scripts/test.sh does this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -18,20 +19,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
         -DGANTRAIN_SANITIZE=address,undefined
 fi
 cmake --build build-fuzz --target "${targets[@]/#/fuzz_}"
-
-# A failed huge allocation throws std::bad_alloc instead of aborting (docs/robustness.md).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+[ "$seconds" != 0 ] || exit 0
 for t in "${targets[@]}"; do
-  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/crashes/$t"
-  echo "fuzz_$t: ${seconds} s"
-  options=(-max_len=4096)
-  # LibTorch's unpickler allocates what a crafted file's memo index asks for (a known LibTorch
-  # problem, docs/robustness.md): record those inputs and go on, stop only on crashes.
-  [ "$t" = checkpoint ] && options=(-max_len=65536 -fork=1 -ignore_ooms=1 -ignore_timeouts=1)
-  "build-fuzz/fuzz/fuzz_$t" "build-fuzz/corpus/$t" "fuzz/corpus/$t" -max_total_time="$seconds" \
-      "${options[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-      -artifact_prefix="build-fuzz/crashes/$t/" 2>&1 | grep -Ev '^#[0-9]+.*(NEW|REDUCE|pulse)' ||
-      exit 1
+  scripts/fuzz_run.sh "$seconds" "$t" || exit 1
 done
