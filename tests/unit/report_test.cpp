@@ -152,6 +152,19 @@ TEST(SvgPlotTest, FixedRangeClampsAndBarsAreDrawn) {
   EXPECT_EQ(count(bars, "<rect"), 2u + 3u);  // two legend swatches, three non-empty bars
 }
 
+// A run of a fraction of a second (even-bits) shows its wall time in milliseconds, and a
+// Fashion-MNIST run says so (run.json's title), not just "mnist".
+TEST_F(ReportTest, ShortWallTimeAndTheDataSetTrainedOn) {
+  write("config.yaml", "task: mnist\n");
+  write("metrics.csv", "step,elapsed_s\n250,0.021\n500,0.043\n");
+  write_run_info(path("run.json"),
+                 {"0.1.0", "LibTorch 1.13.0", "cpu", 1, "2026-12-05T10:00:00Z", 0, "fashion-mnist"});
+  const std::string page = build_report(dir_.string());
+  for (const char* text : {"<td>wall time</td><td>0.043 s</td>",
+                           "<td>task</td><td>mnist (fashion-mnist)</td>", "fashion-mnist run"})
+    EXPECT_TRUE(contains(page, text)) << text;
+}
+
 TEST_F(ReportTest, SyntheticMnistRunHasPlotsImagesFactsAndEvalTable) {
   write("config.yaml", "# a < b in a comment\ntask: mnist\ntrain:\n  batch_size: 64\n");
   write("metrics.csv", kMnistCsv);
