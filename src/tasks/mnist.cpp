@@ -75,9 +75,13 @@ std::string mnist_data_directory(const DataConfig& data) {
 MnistSplit load_mnist_data(const DataConfig& data, const std::string& split) {
   const std::string dir = mnist_data_directory(data);
   if (!std::filesystem::is_directory(dir))
-    throw Error(dir + ": data directory not found. Get MNIST with scripts/get_mnist.sh " + dir +
-                ", or Fashion-MNIST from Debian (apt-get install dataset-fashion-mnist) and "
-                "pass --dataset fashion-mnist");
+    throw Error(dir + ": data directory not found. " +
+                (data.dataset == Dataset::kFashionMnist
+                     ? std::string("Fashion-MNIST: apt-get install dataset-fashion-mnist puts it "
+                                   "in ") + kFashionDir + " (the default without --data-dir)"
+                     : "Get MNIST with scripts/get_mnist.sh " + dir + ", or Fashion-MNIST "
+                       "from Debian (apt-get install dataset-fashion-mnist) and pass --dataset "
+                       "fashion-mnist"));
   MnistSplit loaded = load_mnist_split(dir, split);
   const auto& dims = loaded.images.dims;
   if (dims[1] != kMnistSide || dims[2] != kMnistSide)
