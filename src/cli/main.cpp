@@ -57,6 +57,9 @@ void install_signal_handlers() {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGHUP, &action, nullptr);
+  // A rank writing to a peer that died gets EPIPE, which c10d turns into an error naming the
+  // lost rank; the default SIGPIPE would kill it without a word.
+  std::signal(SIGPIPE, SIG_IGN);
   stop_with_launcher();
 }
 
