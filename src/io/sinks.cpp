@@ -3,7 +3,7 @@
 #include "gantrain/io/console_sink.h"
 #include "gantrain/io/metrics_csv.h"
 #include "gantrain/io/run_dir.h"
-#include "gantrain/io/tensorboard.h"
+#include "gantrain/io/tensorboard_sink.h"
 
 namespace gantrain {
 

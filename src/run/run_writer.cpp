@@ -12,7 +12,7 @@
 #include "gantrain/io/checkpoint.h"
 #include "gantrain/io/run_info.h"
 #include "gantrain/io/sinks.h"
-#include "gantrain/io/tensorboard.h"
+#include "gantrain/io/event_file.h"
 #include "gantrain/report/report.h"
 
 namespace gantrain {

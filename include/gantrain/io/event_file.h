@@ -9,9 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "gantrain/io/metrics_sink.h"
-#include "gantrain/metrics/metrics_schema.h"
-
 namespace gantrain {
 
 /// CRC-32C (Castagnoli) of `size` bytes, continuing from `crc` (0 to start).
@@ -76,26 +73,6 @@ class EventFileWriter {
   std::string path_;
   std::FILE* file_ = nullptr;
   bool failed_ = false;
-};
-
-/// The TensorBoard sink: every column as a scalar under the schema's tag for it, images and text
-/// as they come, in a new events.out.tfevents.<time>.<host>.<pid>.<n> file in `directory` per
-/// training session.
-class TensorBoardSink : public MetricsSink {
- public:
-  TensorBoardSink(std::string directory, MetricsSchema schema);
-  /// Starts this session's file; on a resume (resume_step > 0) with a SessionLog START at
-  /// resume_step + 1. Older files are trim_event_files' concern.
-  void open(const std::vector<std::string>& columns, int64_t resume_step) override;
-  void write(const MetricsRow& row) override;
-  void write_image(int64_t step, const std::string& tag, const std::string& png) override;
-  void write_text(int64_t step, const std::string& tag, const std::string& text) override;
-  void flush() override;
-
- private:
-  std::string directory_;
-  MetricsSchema schema_;
-  std::optional<EventFileWriter> writer_;
 };
 
 /// Makes the event files in `directory` agree with a session that continues from `step`: each

@@ -1,67 +1,28 @@
-#include "gantrain/io/tensorboard.h"
+// The TensorBoard event file codec: CRC-32C, the records written and read back, damaged files.
+#include "gantrain/io/event_file.h"
 
 #include <gtest/gtest.h>
-#include <stb_image_write.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "event_file_support.h"
 #include "expect_throw.h"
 #include "gantrain/error.h"
-#include "temp_dir.h"
 
 namespace gantrain {
 namespace {
 
 namespace fs = std::filesystem;
 
+using testing_support::make_png;
 using testing_support::read_text;
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-void append_png(void* context, void* data, int size) {
-  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
-}
-
-// A real w x h PNG with `comp` channels, encoded by stb.
-std::string make_png(int w, int h, int comp) {
-  std::vector<unsigned char> pixels(static_cast<size_t>(w * h * comp), 128);
-  std::string png;
-  EXPECT_NE(stbi_write_png_to_func(append_png, &png, w, h, comp, pixels.data(), w * comp), 0);
-  return png;
-}
-
-std::vector<int64_t> steps_of(const std::vector<Event>& events) {
-  std::vector<int64_t> steps;
-  for (const Event& e : events) steps.push_back(e.step);
-  return steps;
-}
-
-class TensorBoardTest : public testing_support::TempDirTest {
- protected:
-  std::vector<std::string> event_files() const {
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(dir_)) files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
-  }
-
-  // A file with the version event and scalars "x" at steps 1, 2, 3.
-  std::string three_scalars() {
-    const std::string p = path("three.tfevents");
-    EventFileWriter w(p);
-    for (int64_t step : {1, 2, 3}) w.scalar(step, "x", static_cast<float>(step) / 2);
-    return p;
-  }
-};
+using testing_support::steps_of;
+using testing_support::TensorBoardTest;
+using testing_support::write_bytes;
 
 TEST(Crc32cTest, MatchesPublishedVectors) {
   // RFC 3720 appendix B.4, and the customary check value of "123456789".
@@ -211,111 +172,6 @@ TEST_F(TensorBoardTest, AFailingWriterWarnsAndGoesOnWithoutThrowing) {
   EXPECT_FALSE(missing.ok());
   EXPECT_NO_THROW(missing.text(1, "t", "x"));
   EXPECT_NO_THROW(missing.flush());
-}
-
-TEST_F(TensorBoardTest, SinkWritesEachColumnUnderItsTag) {
-  TensorBoardSink sink(dir_.string(), MetricsSchema(LossKind::kBce, {"even"}, {"fid"}));
-  sink.open({"step", "d_loss", "g_loss", "fid", "even"}, 0);
-  MetricsRow row;
-  row.step = 100;
-  row.values = {{"step", 100}, {"d_loss", 0.75}, {"g_loss", 1.5}, {"fid", 12.5}, {"even", 0.25}};
-  sink.write(row);
-  sink.write_image(100, "samples", make_png(4, 4, 1));
-  sink.write_text(0, "config", "task: even-bits");
-  sink.flush();
-
-  const auto files = event_files();
-  ASSERT_EQ(files.size(), 1u);
-  const std::string name = fs::path(files[0]).filename().string();
-  EXPECT_EQ(name.rfind("events.out.tfevents.", 0), 0u) << name;
-  EXPECT_NE(name.find("." + std::to_string(::getpid()) + ".0"), std::string::npos) << name;
-
-  std::map<std::string, float> scalars;
-  std::vector<std::string> others;
-  for (const Event& e : read_event_file(files[0]))
-    for (const EventValue& v : e.values) {
-      if (v.scalar) {
-        EXPECT_EQ(e.step, 100);
-        scalars[v.tag] = *v.scalar;
-      } else {
-        others.push_back(v.tag);
-      }
-    }
-  EXPECT_EQ(scalars, (std::map<std::string, float>{
-                         {"loss/d", 0.75f}, {"loss/g", 1.5f}, {"eval/fid", 12.5f}, {"metrics/even", 0.25f}}));
-  EXPECT_EQ(others, (std::vector<std::string>{"samples", "config"}));
-}
-
-TEST_F(TensorBoardTest, ResumeTrimsOldFilesAndStartsASession) {
-  const std::vector<std::string> columns = {"step", "d_loss"};
-  {
-    TensorBoardSink first(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
-    first.open(columns, 0);
-    for (int64_t step = 10; step <= 50; step += 10) {
-      MetricsRow row;
-      row.step = step;
-      row.values = {{"step", static_cast<double>(step)}, {"d_loss", 1.0}};
-      first.write(row);
-      first.flush();
-    }
-  }
-  const auto before = event_files();
-  ASSERT_EQ(before.size(), 1u);
-  const double old_wall_time = read_event_file(before[0]).at(0).wall_time;
-
-  trim_event_files(dir_.string(), 30);
-  TensorBoardSink second(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
-  second.open(columns, 30);
-  second.flush();
-  const auto files = event_files();
-  ASSERT_EQ(files.size(), 2u) << "a temporary was left behind?";
-  ASSERT_EQ(files[0], before[0]);  // the new file's name sorts after the old one's
-
-  const auto old_events = read_event_file(files[0]);
-  EXPECT_EQ(steps_of(old_events), (std::vector<int64_t>{0, 10, 20, 30}));
-  EXPECT_EQ(old_events[0].file_version, "brain.Event:2");
-  EXPECT_EQ(old_events[0].wall_time, old_wall_time);  // kept, not rewritten
-
-  const auto new_events = read_event_file(files[1]);
-  ASSERT_EQ(new_events.size(), 2u);
-  EXPECT_EQ(new_events[0].file_version, "brain.Event:2");
-  EXPECT_TRUE(new_events[1].session_start);
-  EXPECT_EQ(new_events[1].step, 31);
-
-  // A second resume earlier still trims both files; a corrupt file is left as it is.
-  write_bytes(path("events.out.tfevents.0.corrupt"), "not an event file at all");
-  trim_event_files(dir_.string(), 15);
-  EXPECT_EQ(steps_of(read_event_file(files[0])), (std::vector<int64_t>{0, 10}));
-  EXPECT_EQ(steps_of(read_event_file(files[1])), (std::vector<int64_t>{0}));
-  EXPECT_EQ(read_text(path("events.out.tfevents.0.corrupt")), "not an event file at all");
-}
-
-TEST_F(TensorBoardTest, AFreshStartRemovesTheEventFilesOfAnEarlierOne) {
-  // A run killed before its first checkpoint starts over in its directory: its old events
-  // would otherwise sit beside the new run's in TensorBoard.
-  {
-    TensorBoardSink first(dir_.string(), MetricsSchema(LossKind::kBce, {}, {}));
-    first.open({"step"}, 0);
-  }
-  ASSERT_EQ(event_files().size(), 1u);
-  write_bytes(path("notes.txt"), "mine");
-  trim_event_files(dir_.string(), 0);
-  EXPECT_EQ(event_files(), std::vector<std::string>{path("notes.txt")});  // other files stay
-}
-
-TEST(TensorBoardTagTest, GroupsKnownColumns) {
-  const MetricsSchema schema(LossKind::kBce, {"even"}, {"fid"});
-  EXPECT_EQ(schema.tensorboard_tag("d_loss"), "loss/d");
-  EXPECT_EQ(schema.tensorboard_tag("g_loss"), "loss/g");
-  EXPECT_EQ(schema.tensorboard_tag("d_real"), "D/real");
-  EXPECT_EQ(schema.tensorboard_tag("d_fake"), "D/fake");
-  EXPECT_EQ(schema.tensorboard_tag("steps_per_s"), "speed/steps_per_s");
-  EXPECT_EQ(schema.tensorboard_tag("images_per_s"), "speed/images_per_s");
-  EXPECT_EQ(schema.tensorboard_tag("elapsed_s"), "time/elapsed_s");
-  EXPECT_EQ(schema.tensorboard_tag("epoch"), "progress/epoch");
-  EXPECT_EQ(schema.tensorboard_tag("fid"), "eval/fid");
-  EXPECT_EQ(schema.tensorboard_tag("even"), "metrics/even");
-  EXPECT_EQ(schema.tensorboard_tag("step"), "");
 }
 
 }  // namespace
