@@ -1,8 +1,14 @@
 #include "gantrain/metrics/classifier.h"
 
-#include "gantrain/device.h"
+#include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <mutex>
+
+#include "gantrain/device.h"
+#include "gantrain/error.h"
+#include "gantrain/io/classifier_cache.h"
+#include "gantrain/io/run_dir.h"
 
 namespace gantrain {
 namespace {
@@ -78,6 +84,31 @@ Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& la
     }
   }
   classifier->eval();
+  return classifier;
+}
+
+Classifier cached_classifier(const torch::Tensor& images, const torch::Tensor& labels,
+                             int64_t side, int64_t classes, int64_t epochs, const std::string& key,
+                             torch::Device device) {
+  const std::string versioned_key = "v" + std::to_string(kClassifierVersion) + "-" + key;
+  std::string directory;
+  try {
+    directory = cache_directory();
+  } catch (const Error& e) {
+    spdlog::warn("{} (the classifier will not be cached)", e.what());
+  }
+  Classifier classifier = make_classifier(side, classes);
+  if (!directory.empty() && load_cached_classifier(directory, versioned_key, *classifier, device)) {
+    spdlog::info("evaluation classifier: cached {}", classifier_cache_file(directory, versioned_key));
+    return classifier;
+  }
+  spdlog::info("evaluation classifier: training on {} images, {} epochs (once per data set)",
+               images.size(0), epochs);
+  const auto start = std::chrono::steady_clock::now();
+  classifier = train_classifier(images, labels, side, classes, epochs, device);
+  spdlog::info("evaluation classifier: trained in {:.0f} s",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!directory.empty()) save_cached_classifier(directory, versioned_key, *classifier);
   return classifier;
 }
 

@@ -2,17 +2,12 @@
 // (docs/metrics.md): a classifier's feature space for FID, IS, modes and precision/recall, and
 // pixel space for the Parzen-window log-likelihood of Goodfellow et al. 2014.
 #include <spdlog/spdlog.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 
 #include "gantrain/error.h"
-#include "gantrain/io/checkpoint.h"
-#include "gantrain/io/run_dir.h"
+#include "gantrain/io/classifier_cache.h"
 #include "gantrain/metrics/classifier.h"
 #include "gantrain/metrics/sample_quality.h"
 #include "tasks/tasks.h"
@@ -22,8 +17,7 @@ namespace {
 
 constexpr int64_t kPixels = kMnistSide * kMnistSide;
 constexpr int64_t kClasses = 10;
-constexpr int64_t kClassifierEpochs = 3;
-constexpr int64_t kClassifierVersion = 1;  // bump when the architecture or training changes
+constexpr int64_t kClassifierEpochs = 3;  // changing it needs a new kClassifierVersion (the cache)
 constexpr int64_t kReferenceImages = 10000;   // real training images beside the test set
 constexpr int64_t kParzenValidation = 1000;   // Goodfellow et al.'s parzen_ll.py limit_size
 constexpr int64_t kNearestNeighbours = 3;     // k of Kynkäänniemi et al. 2019
@@ -35,64 +29,6 @@ torch::Tensor images_of(const IdxArray& idx, int64_t n) {
 torch::Tensor labels_of(const IdxArray& idx) {
   return torch::from_blob(const_cast<uint8_t*>(idx.data.data()), {idx.dims[0]}, torch::kByte)
       .to(torch::kLong);
-}
-
-// The classifier cache is keyed by the training data's bytes: other data, another classifier.
-std::string data_checksum(const MnistSplit& train) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (const IdxArray* a : {&train.images, &train.labels})
-    crc = crc32_z(crc, a->data.data(), a->data.size());
-  char text[16];
-  std::snprintf(text, sizeof text, "%08lx", static_cast<unsigned long>(crc));
-  return text;
-}
-
-double elapsed_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Loads the cached classifier for this data, or trains one and caches it.
-Classifier cached_classifier(const MnistSplit& train, const torch::Tensor& images,
-                             const torch::Tensor& labels, torch::Device device) {
-  std::string path;
-  try {
-    path = cache_directory() + "/classifier-v" + std::to_string(kClassifierVersion) + "-" +
-           data_checksum(train) + ".pt";
-  } catch (const Error& e) {
-    spdlog::warn("{} (the classifier will not be cached)", e.what());
-  }
-  Classifier classifier = make_classifier(kMnistSide, kClasses);
-  if (!path.empty() && std::filesystem::exists(path)) {
-    try {
-      auto archive = read_archive(path, device);
-      torch::serialize::InputArchive weights;
-      archive.read("classifier", weights);
-      classifier->load(weights);
-      classifier->to(device);
-      spdlog::info("evaluation classifier: cached {}", path);
-      return classifier;
-    } catch (const std::exception& e) {
-      spdlog::warn("{}: cached classifier unusable, training a new one: {}", path,
-                   first_line(e.what()));
-    }
-  }
-  spdlog::info("evaluation classifier: training on {} images, {} epochs (once per data set)",
-               images.size(0), kClassifierEpochs);
-  auto start = std::chrono::steady_clock::now();
-  classifier = train_classifier(images, labels, kMnistSide, kClasses, kClassifierEpochs, device);
-  spdlog::info("evaluation classifier: trained in {:.0f} s", elapsed_since(start));
-  if (!path.empty()) {
-    torch::serialize::OutputArchive archive, weights;
-    archive.write("format", c10::IValue(kCheckpointFormat));
-    classifier->save(weights);
-    archive.write("classifier", weights);
-    try {
-      write_archive(archive, path);
-    } catch (const Error& e) {
-      spdlog::warn("{} (the classifier will not be cached)", e.what());
-    }
-  }
-  return classifier;
 }
 
 std::string histogram_text(const std::vector<int64_t>& counts) {
@@ -113,7 +49,8 @@ class MnistEvaluator : public Evaluator {
                   ": evaluation needs at least 200 training and 10 test images");
     torch::Tensor train_images = images_of(train.images, n_train);
     torch::Tensor test_images = images_of(test.images, n_test);
-    classifier_ = cached_classifier(train, train_images, labels_of(train.labels), device);
+    classifier_ = cached_classifier(train_images, labels_of(train.labels), kMnistSide, kClasses,
+                                    kClassifierEpochs, data_checksum(train), device);
     accuracy_ = classifier_accuracy(classifier_, test_images, labels_of(test.labels));
     spdlog::info("evaluation classifier: test accuracy {:.2f}% on {} images", 100 * accuracy_,
                  n_test);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 
 namespace gantrain {
 
@@ -37,6 +38,16 @@ Classifier make_classifier(int64_t side, int64_t classes);
 /// [N, side*side] uint8 with labels [N] in [0, classes); Adam, batch 100, `epochs` passes.
 Classifier train_classifier(const torch::Tensor& images, const torch::Tensor& labels,
                             int64_t side, int64_t classes, int64_t epochs, torch::Device device);
+
+/// Version of the classifier's architecture and training, part of its cache key: bump it when
+/// either changes (the epochs its callers train for included).
+constexpr int64_t kClassifierVersion = 1;
+
+/// The classifier that train_classifier makes of these arguments: the one cached under `key`
+/// (naming the data) in cache_directory() when it loads, else trained there and then cached.
+Classifier cached_classifier(const torch::Tensor& images, const torch::Tensor& labels,
+                             int64_t side, int64_t classes, int64_t epochs, const std::string& key,
+                             torch::Device device);
 
 /// Share of images [N, side*side] uint8 whose predicted class equals labels [N], in [0, 1].
 double classifier_accuracy(Classifier& classifier, const torch::Tensor& images,
