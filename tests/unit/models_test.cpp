@@ -158,6 +158,17 @@ TEST_F(ModelsTest, SpectralNormMlpAndDcganDiscriminatorsSaveTheirVectors) {
     EXPECT_TRUE(torch::equal(b.value(), other->named_buffers()[b.key()])) << b.key();
 }
 
+TEST_F(ModelsTest, MlpShapes) {
+  Config c = default_config("mnist");
+  Generator g = make_generator(c, kImage, MlpOutput::kTanh);
+  Discriminator d = make_discriminator(c, kImage);
+  torch::Tensor fake = g->forward(torch::randn({5, 100}));
+  EXPECT_EQ(fake.sizes(), (std::vector<int64_t>{5, 784}));
+  EXPECT_LE(fake.abs().max().item<float>(), 1.0f);
+  EXPECT_EQ(d->forward(fake).sizes(), (std::vector<int64_t>{5, 1}));
+  EXPECT_THROW(d->forward(torch::randn({5, 7})), c10::Error);
+}
+
 TEST_F(ModelsTest, MlpKeepsTheSeedCheckpointNames) {
   Config c = default_config("mnist");
   Generator g = make_generator(c, kImage, MlpOutput::kTanh);

@@ -152,17 +152,6 @@ TEST_F(TrainerTest, PaperOrderWithSeveralDiscriminatorSteps) {
   EXPECT_THROW(r.trainer->train_step({r.data->next_batch()}), c10::Error);  // needs 3 batches
 }
 
-TEST_F(TrainerTest, MlpShapes) {
-  Config c = default_config("mnist");
-  Generator g = make_generator(c, kMnistShape, MlpOutput::kTanh);
-  Discriminator d = make_discriminator(c, kMnistShape);
-  torch::Tensor fake = g->forward(torch::randn({5, 100}));
-  EXPECT_EQ(fake.sizes(), (std::vector<int64_t>{5, 784}));
-  EXPECT_LE(fake.abs().max().item<float>(), 1.0f);
-  EXPECT_EQ(d->forward(fake).sizes(), (std::vector<int64_t>{5, 1}));
-  EXPECT_THROW(d->forward(torch::randn({5, 7})), c10::Error);
-}
-
 // Save after 20 steps, load into fresh objects, continue: the same losses as 40 steps in one go
 // (optimizer moments, step counts and the RNG stream all restored).
 TEST_F(TrainerTest, ResumeEqualsUninterruptedRun) {
@@ -259,43 +248,6 @@ TEST_F(TrainerTest, TrainStepOnGpu_CUDA) {
   StepStats s = trainer.train_step({torch::rand({8, 784}, gpu) * 2 - 1});
   EXPECT_TRUE(s.d_loss.is_cuda());
   EXPECT_TRUE(std::isfinite(s.g_loss.item<double>()));
-}
-
-TEST_F(TrainerTest, TensorBatchesCoverEachEpochOnce) {
-  torch::Tensor data = torch::arange(10, torch::kByte).unsqueeze(1);
-  TensorBatches batches(data, 3);
-  EXPECT_EQ(batches.batches_per_epoch(), 3);
-  std::vector<float> seen;
-  for (int i = 0; i < 3; ++i) {
-    torch::Tensor b = batches.next_batch();
-    EXPECT_EQ(batches.epoch(), 1);
-    for (int64_t j = 0; j < 3; ++j) seen.push_back(b[j][0].item<float>());
-  }
-  std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());  // no image twice in an epoch
-  EXPECT_FLOAT_EQ(torch::tensor(seen).min().item<float>() >= -1.0f, 1.0f);
-  batches.next_batch();
-  EXPECT_EQ(batches.epoch(), 2);
-}
-
-// Data-parallel shards: with the same seed, the ranks' batches are disjoint rows of the batch one
-// process draws, in rank order, epoch after epoch (the shuffle is shared, not per rank).
-TEST_F(TrainerTest, ShardsSplitTheGlobalBatchOfOneSharedShuffle) {
-  torch::Tensor data = torch::arange(12, torch::kByte).unsqueeze(1);
-  auto draw = [&](Shard shard) {
-    torch::manual_seed(5);
-    TensorBatches batches(data, 4, shard);
-    std::vector<torch::Tensor> out;
-    for (int i = 0; i < 5; ++i) out.push_back(batches.next_batch());  // into the second epoch
-    return out;
-  };
-  const auto whole = draw({});
-  const auto rank0 = draw({0, 2}), rank1 = draw({1, 2});
-  for (size_t i = 0; i < whole.size(); ++i) {
-    ASSERT_EQ(rank0[i].size(0), 2);
-    EXPECT_TRUE(torch::equal(torch::cat({rank0[i], rank1[i]}), whole[i])) << "batch " << i;
-  }
-  EXPECT_THROW(TensorBatches(data, 5, {0, 2}), c10::Error);  // 5 rows do not split in two
 }
 
 namespace {
