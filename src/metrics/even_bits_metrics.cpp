@@ -1,25 +1,49 @@
 #include "gantrain/metrics/even_bits_metrics.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
-#include "gantrain/metrics/sample_quality.h"
-
 namespace gantrain {
+namespace {
 
-EvenBitsStats even_bits_stats(const torch::Tensor& integers) {
-  TORCH_CHECK(integers.dim() == 1 && integers.numel() > 0, "even_bits_stats: expected [N > 0]");
-  torch::Tensor counts = torch::bincount(integers.to(torch::kCPU), {}, 128);
-  TORCH_CHECK(counts.size(0) == 128, "even_bits_stats: values must be in [0, 128)");
-  torch::Tensor present = counts > 0;
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+// KL(p || uniform over the 64 evens) = sum of p log p over the evens seen + log 64, the
+// definition of kl_from_uniform (metrics/sample_quality.h).
+double kl_even_from_uniform(const std::array<int64_t, 128>& counts) {
+  int64_t total = 0;
+  for (size_t v = 0; v < counts.size(); v += 2) total += counts[v];
+  if (total == 0) return kNan;
+  double sum = 0;
+  for (size_t v = 0; v < counts.size(); v += 2) {
+    if (counts[v] == 0) continue;
+    const double p = static_cast<double>(counts[v]) / static_cast<double>(total);
+    sum += p * std::log(p);
+  }
+  return std::max(sum + std::log(64.0), 0.0);
+}
+
+}  // namespace
+
+EvenBitsStats even_bits_stats(const std::vector<int64_t>& integers) {
   EvenBitsStats s;
-  s.samples = integers.numel();
-  s.even_fraction = counts.slice(0, 0, 128, 2).sum().item<double>() / static_cast<double>(s.samples);
-  s.distinct = present.sum().item<int64_t>();
-  s.distinct_even = present.slice(0, 0, 128, 2).sum().item<int64_t>();
-  torch::Tensor even_counts = counts.slice(0, 0, 128, 2);
-  s.kl_even_uniform = even_counts.sum().item<int64_t>() > 0
-                          ? kl_from_uniform(even_counts)
-                          : std::numeric_limits<double>::quiet_NaN();
+  for (const int64_t v : integers) {
+    ++s.samples;
+    if (v % 2 == 0) ++s.even;
+    if (v >= 0 && v < static_cast<int64_t>(s.counts.size()))
+      ++s.counts[static_cast<size_t>(v)];
+    else
+      ++s.out_of_range;
+  }
+  for (size_t v = 0; v < s.counts.size(); ++v) {
+    if (s.counts[v] == 0) continue;
+    ++s.distinct;
+    if (v % 2 == 0) ++s.distinct_even;
+  }
+  s.even_fraction =
+      s.samples > 0 ? static_cast<double>(s.even) / static_cast<double>(s.samples) : kNan;
+  s.kl_even_uniform = kl_even_from_uniform(s.counts);
   return s;
 }
 

@@ -1,7 +1,6 @@
 #include "gantrain/report/report.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +19,7 @@
 #include "gantrain/io/png.h"
 #include "gantrain/io/run_dir.h"
 #include "gantrain/io/run_info.h"
+#include "gantrain/metrics/even_bits_metrics.h"
 #include "gantrain/metrics/metrics_schema.h"
 #include "gantrain/report/svg_plot.h"
 #include "report/html.h"
@@ -465,32 +465,13 @@ std::vector<int64_t> integers_in(const std::string& text) {
   return out;
 }
 
-struct EvenStats {
-  size_t samples = 0, even = 0, distinct_even = 0, out_of_range = 0;
-  std::array<double, 128> counts{};  // how often each value 0..127 occurs
-};
-
-EvenStats even_stats(const std::vector<int64_t>& values) {
-  EvenStats st;
-  for (int64_t v : values) {
-    ++st.samples;
-    if (v >= 0 && v < 128)
-      st.counts[static_cast<size_t>(v)] += 1;
-    else
-      ++st.out_of_range;
-    if (v % 2 == 0) ++st.even;
-  }
-  for (size_t v = 0; v < 128; v += 2) st.distinct_even += st.counts[v] > 0;
-  return st;
-}
-
 // even-bits: the newest samples as a histogram over 0..127 (the target is uniform over the 64
 // evens), and the same figures for earlier steps in a table.
 std::string histogram_section(const Run& run) {
   const StepFile& newest = run.texts.back();
-  EvenStats st;
+  EvenBitsStats st;
   try {
-    st = even_stats(integers_in(read_file(newest.path)));
+    st = even_bits_stats(integers_in(read_file(newest.path)));
   } catch (const Error& e) {
     return missing(escape_html(first_line(e.what())));
   }
@@ -499,7 +480,7 @@ std::string histogram_section(const Run& run) {
   for (size_t v = 0; v < 128; ++v) {
     PlotSeries& s = v % 2 ? odd : even;
     s.x.push_back(static_cast<double>(v));
-    s.y.push_back(st.counts[v]);
+    s.y.push_back(static_cast<double>(st.counts[v]));
   }
   PlotOptions o =
       plot_options("Values of the samples at step " + std::to_string(newest.step), "count", {}, {});
@@ -517,9 +498,9 @@ std::string histogram_section(const Run& run) {
   s += "<table><tr><th class=\"num\">step</th><th class=\"num\">samples</th>"
        "<th class=\"num\">even</th><th class=\"num\">distinct evens</th></tr>\n";
   for (size_t i : spread(run.texts.size(), kMostGrids)) {
-    EvenStats t;
+    EvenBitsStats t;
     try {
-      t = even_stats(integers_in(read_file(run.texts[i].path)));
+      t = even_bits_stats(integers_in(read_file(run.texts[i].path)));
     } catch (const Error&) {
       continue;
     }

@@ -40,9 +40,15 @@ class EvenIntegers : public BatchSource {
   torch::Tensor bits_of_evens_;  // [64, 7]: the bits of 0, 2, ..., 126
 };
 
+// Generated bit vectors [N, 7] as the integers they encode.
+std::vector<int64_t> integers_of(const torch::Tensor& samples) {
+  torch::Tensor integers = from_bits(samples).to(torch::kCPU, torch::kLong).contiguous();
+  return {integers.data_ptr<int64_t>(), integers.data_ptr<int64_t>() + integers.numel()};
+}
+
 // The toy's metrics of generated bit vectors [N, 7]: the progress line's and eval's.
 std::vector<Metric> even_bits_metrics(const torch::Tensor& samples) {
-  EvenBitsStats s = even_bits_stats(from_bits(samples));
+  EvenBitsStats s = even_bits_stats(integers_of(samples));
   return {{"even_fraction", s.even_fraction, fmt::format("even {:.1f}%", 100 * s.even_fraction)},
           {"distinct", static_cast<double>(s.distinct), fmt::format("distinct {}", s.distinct)},
           {"distinct_even", static_cast<double>(s.distinct_even),

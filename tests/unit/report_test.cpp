@@ -273,3 +273,14 @@ TEST_F(ReportTest, EvenBitsRunShowsTheHistogramOfTheNewestSamples) {
   EXPECT_TRUE(contains(page, ">3/64<"));  // the timeline table, newest row
   EXPECT_FALSE(contains(page, "data:image/png"));
 }
+
+// A sample file that was edited or written by something else: values outside 0..127 are
+// counted (even or odd as they are) and named, not drawn.
+TEST_F(ReportTest, EvenBitsHistogramCountsValuesOutsideTheRange) {
+  write("config.yaml", "task: even-bits\n");
+  write("metrics.csv", "step,d_loss\n100,1.2\n");
+  write("samples/step_000100.txt", "[0, 2, 200, 131, 7]\n");
+  const std::string page = build_report(dir_.string());
+  EXPECT_TRUE(contains(page, "5 samples: 60.0% even, 2 of the 64 even values present, 2 odd, "
+                             "2 outside 0..127."));
+}
