@@ -47,8 +47,8 @@ MetricsRow RunMetrics::row(const LogPoint& p, double steps_per_second) {
     }
   // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
   const torch::Tensor& grid = run_.grid_noise();
-  const std::string text =
-      run_.task().samples_as_text(run_.generate(grid.narrow(0, 0, std::min<int64_t>(8, grid.size(0)))));
+  const torch::Tensor first = grid.narrow(0, 0, std::min<int64_t>(8, grid.size(0)));
+  const std::string text = run_.task().samples_as_text(run_.generate(first));
   if (!text.empty()) row.sample_text = text.substr(0, text.size() - 1) + ", ...]";
   return row;
 }

@@ -10,9 +10,9 @@
 #include "gantrain/error.h"
 #include "gantrain/io/atomic_file.h"
 #include "gantrain/io/checkpoint.h"
+#include "gantrain/io/event_file.h"
 #include "gantrain/io/run_info.h"
 #include "gantrain/io/sinks.h"
-#include "gantrain/io/event_file.h"
 #include "gantrain/report/report.h"
 
 namespace gantrain {
