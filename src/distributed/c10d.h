@@ -10,6 +10,8 @@
 #endif
 
 #include <chrono>
+#include <cstdint>
+#include <string>
 
 namespace gantrain::distributed {
 
@@ -21,6 +23,16 @@ using Backend = c10d::Backend;
 #else
 using Backend = c10d::ProcessGroup;
 #endif
+
+// The store as one attempt of a run sees it: a torchrun restart reuses the agent's store, so each
+// attempt's keys are apart.
+c10::intrusive_ptr<c10d::Store> attempt_store(const c10::intrusive_ptr<c10d::Store>& store,
+                                              int64_t restart_count);
+
+// The launcher's note that worker `rank` exited ("was killed by signal Killed"), in that
+// attempt's store: the survivors waiting on it in a collective stop within a second and name it.
+void note_worker_exit(const c10::intrusive_ptr<c10d::Store>& store, int64_t rank,
+                      const std::string& how) noexcept;
 
 // NCCL's backend (nccl_backend.cpp, compiled in CUDA builds that have nccl.h); throws otherwise.
 c10::intrusive_ptr<Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,

@@ -13,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "distributed/c10d.h"
 #include "gantrain/error.h"
 #include "gantrain/torch_compat.h"
 
@@ -165,9 +166,11 @@ std::map<pid_t, int64_t> spawn_workers(const LaunchOptions& options, int64_t por
 
 // Waits for every worker, passing each signal the launcher receives on to them: the first asks
 // them to stop after the step with a checkpoint, a second to leave at once (as for a single
-// process). Once one fails, the others get `timeout` + 10 s to stop before they are killed.
-// Returns 0, or the first failing worker's exit code.
-int wait_for_workers(std::map<pid_t, int64_t> running, std::chrono::seconds timeout) {
+// process). A failed worker is noted in the store, if this node hosts it, for the others to
+// read; they get `timeout` + 10 s to stop before they are killed. Returns 0, or the first
+// failing worker's exit code.
+int wait_for_workers(std::map<pid_t, int64_t> running, std::chrono::seconds timeout,
+                     const c10::intrusive_ptr<c10d::Store>& store) {
   int result = 0;
   bool interrupted = false;  // then workers stopping with 128 + that signal is the expected end
   std::sig_atomic_t forwarded = 0;
@@ -186,6 +189,7 @@ int wait_for_workers(std::map<pid_t, int64_t> running, std::chrono::seconds time
       const int code = exit_code(status);
       // After a forwarded Ctrl-C, 128 + that signal is how a worker says it stopped as asked.
       const bool expected = code == 0 || (interrupted && stopped_by_forwarded_signal(code));
+      if (!expected && store) note_worker_exit(store, rank, describe_exit(status));
       if (!expected && result == 0) {
         spdlog::error("worker rank {} {}; waiting up to {} s for the others to stop", rank,
                       describe_exit(status), timeout.count() + 10);
@@ -214,7 +218,10 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
   const c10::intrusive_ptr<c10d::TCPStore> store = host_store(options);
   const int64_t port = store ? store->getPort() : options.master_port;
   install_signal_forwarding();
-  return wait_for_workers(spawn_workers(options, port, worker_args), options.timeout);
+  // Its workers are attempt 0 (TORCHELASTIC_RESTART_COUNT); other nodes have no store here.
+  c10::intrusive_ptr<c10d::Store> notes;
+  if (store) notes = attempt_store(store, 0);
+  return wait_for_workers(spawn_workers(options, port, worker_args), options.timeout, notes);
 }
 
 }  // namespace gantrain::distributed

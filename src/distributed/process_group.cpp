@@ -52,7 +52,36 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const WorkerEnv& env) {
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+std::string exit_key(int64_t rank) { return "exit/" + std::to_string(rank); }
+
+// Waits up to `slice` for `work`: true once it is done (throwing its error if it failed), false
+// while it is still running.
+template <typename Work>
+bool finished_within(Work& work, std::chrono::milliseconds slice) {
+  try {
+    return work.wait(slice);
+  } catch (const std::exception&) {
+    if (!work.isCompleted()) return false;  // the slice ran out
+  }
+  return work.wait();  // done: returns, or throws the work's own error
+}
+
 }  // namespace
+
+c10::intrusive_ptr<c10d::Store> attempt_store(const c10::intrusive_ptr<c10d::Store>& store,
+                                              int64_t restart_count) {
+  return c10::make_intrusive<c10d::PrefixStore>(
+      "gantrain/attempt_" + std::to_string(restart_count), store);
+}
+
+void note_worker_exit(const c10::intrusive_ptr<c10d::Store>& store, int64_t rank,
+                      const std::string& how) noexcept {
+  try {
+    store->set(exit_key(rank), bytes(how));
+  } catch (...) {
+    // The store is unusable: the survivors fall back on their own timeout.
+  }
+}
 
 #ifdef GANTRAIN_HAVE_NCCL
 bool nccl_available() { return true; }
@@ -94,15 +123,42 @@ struct ProcessGroup::Impl {
   std::chrono::seconds timeout{0};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Backend> backend;
+  // Gloo's collectives are waited on in slices of this length, looking in between for a rank
+  // that gantrain's launcher saw exit: Gloo can miss a killed peer and wait out the whole
+  // timeout. NCCL keeps one plain wait (it returns once the work is queued on the stream; its
+  // watchdog watches the peers).
+  std::chrono::milliseconds slice = ::kNoTimeout;
 
   // Runs one collective to its end; a failure becomes one line naming the lost rank(s).
   template <typename Start>
   void run(const char* what, Start start) {
+    if (!backend) throw LostRank(std::string(what) + " after this rank lost a peer");
     try {
-      start()->wait();
+      auto work = start();
+      while (!finished_within(*work, slice)) {
+        if (launcher_saw_an_exit()) {
+          abandon_backend();
+          throw LostRank(lost_ranks() + " during " + what);
+        }
+      }
+    } catch (const LostRank&) {
+      throw;
     } catch (const std::exception& e) {
       throw LostRank(lost_ranks() + " during " + what + " (" + first_line(e.what()) + ")");
     }
+  }
+
+  bool launcher_saw_an_exit() {
+    for (int64_t r = 0; r < env.world_size; ++r)
+      if (r != env.rank && store->check({exit_key(r)})) return true;
+    return false;
+  }
+
+  // The backend's thread still waits in the collective, until the timeout: destroying the
+  // backend would join it. It is kept, unreachable for use, until the process exits.
+  void abandon_backend() {
+    static auto* abandoned = new std::vector<c10::intrusive_ptr<Backend>>();
+    abandoned->push_back(std::move(backend));
   }
 
   // Who is gone: each survivor marks itself alive in the store; the ranks that do not within a
@@ -127,6 +183,9 @@ struct ProcessGroup::Impl {
         if (store->check({key})) {
           const std::vector<uint8_t> error = store->get(key);
           text += ", which stopped with: " + std::string(error.begin(), error.end());
+        } else if (store->check({exit_key(missing[i])})) {
+          const std::vector<uint8_t> how = store->get(exit_key(missing[i]));
+          text += " (it " + std::string(how.begin(), how.end()) + ")";
         } else {
           text += " (it exited, was killed, or hung for train.dist_timeout = " +
                   std::to_string(timeout.count()) + " s)";
@@ -172,9 +231,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, DistBacke
                 where + " within " + seconds + ": " + first_line(e.what()) +
                 " (check MASTER_ADDR / --master-addr, the port, and firewalls)");
   }
-  // A torchrun restart reuses the agent's store: each attempt's keys are apart.
-  impl->store = c10::make_intrusive<c10d::PrefixStore>(
-      "gantrain/attempt_" + std::to_string(env.restart_count), tcp);
+  impl->store = attempt_store(tcp, env.restart_count);
 
   try {
     if (backend == DistBackend::kNccl) {
@@ -183,6 +240,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const WorkerEnv& env, DistBacke
     } else {
       auto gloo = c10d::ProcessGroupGloo::Options::create(timeout);
       gloo->devices.push_back(gloo_device(env));
+      impl->slice = std::chrono::seconds(1);
       impl->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(
           impl->store, static_cast<int>(env.rank), static_cast<int>(env.world_size), gloo);
     }

@@ -5,11 +5,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <thread>
 
+#include "distributed/c10d.h"
 #include "gantrain/distributed/gradient_sync.h"
 #include "gantrain/optim/flat_adam.h"
 #include "gantrain/distributed/process_group.h"
@@ -53,8 +57,8 @@ distributed::WorkerEnv rank_env(int64_t rank, int64_t world, int port) {
 
 // Runs `body` on `world` ranks (threads) of one Gloo group; returns each rank's error ("" if none).
 std::vector<std::string> run_ranks(int64_t world,
-                                   const std::function<void(distributed::ProcessGroup&)>& body) {
-  const int port = free_port();
+                                   const std::function<void(distributed::ProcessGroup&)>& body,
+                                   int port = free_port()) {
   std::vector<std::string> errors(world);
   std::vector<std::thread> ranks;
   for (int64_t r = 0; r < world; ++r)
@@ -135,6 +139,32 @@ TEST(ProcessGroupTest, ASurvivorNamesTheLostRankAndTheErrorItLeft) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
   });
   EXPECT_EQ(errors[0], "");
+}
+
+TEST(ProcessGroupTest, ASurvivorStopsWithinSecondsOnTheLaunchersNoteOfAnExitGlooMissed) {
+  // Rank 1 stays connected but never joins the all-reduce, as a killed peer looks to Gloo when
+  // it misses the death; the launcher's note in the store is how rank 0 learns of it.
+  const int port = free_port();
+  std::atomic<bool> survivor_stopped{false};
+  auto errors = run_ranks(2, [&](distributed::ProcessGroup& group) {
+    if (group.rank() == 1) {
+      c10d::TCPStoreOptions options;
+      options.port = static_cast<uint16_t>(port);
+      auto launcher = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
+      distributed::note_worker_exit(distributed::attempt_store(launcher, 0), 1,
+                                    "was killed by signal Killed");
+      while (!survivor_stopped) std::this_thread::sleep_for(10ms);
+      return;
+    }
+    torch::Tensor t = torch::ones({3});
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW_MSG(group.all_reduce_sum(t), distributed::LostRank,
+                     "lost rank 1 (it was killed by signal Killed) during an all-reduce");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // the timeout is 20 s
+    survivor_stopped = true;
+  }, port);
+  EXPECT_EQ(errors[0], "");
+  EXPECT_EQ(errors[1], "");
 }
 
 TEST(ProcessGroupTest, ARankThatNeverComesFailsTheRendezvousWithinTheTimeout) {
