@@ -39,6 +39,9 @@ bool stopped_by_forwarded_signal(int code) {
   return false;
 }
 
+// The launcher starts its workers once: they are attempt 0 in torchrun's terms.
+constexpr int64_t kRestartCount = 0;
+
 // The variables torchrun sets for a worker; any inherited ones are replaced.
 const char* const kWorkerVariables[] = {
     "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
@@ -123,7 +126,7 @@ pid_t spawn_worker(const LaunchOptions& options, int64_t local, int64_t port,
       {"MASTER_ADDR", options.master_addr},
       {"MASTER_PORT", std::to_string(port)},
       {"TORCHELASTIC_USE_AGENT_STORE", "True"},  // node 0's launcher hosts it, for every node
-      {"TORCHELASTIC_RESTART_COUNT", "0"},
+      {"TORCHELASTIC_RESTART_COUNT", std::to_string(kRestartCount)},
       {"TORCHELASTIC_MAX_RESTARTS", "0"},
       {"TORCHELASTIC_RUN_ID", "gantrain"},
       {"GANTRAIN_LAUNCHER_PID", std::to_string(getpid())},
@@ -218,9 +221,8 @@ int launch_workers(const LaunchOptions& options, const std::vector<std::string>&
   const c10::intrusive_ptr<c10d::TCPStore> store = host_store(options);
   const int64_t port = store ? store->getPort() : options.master_port;
   install_signal_forwarding();
-  // Its workers are attempt 0 (TORCHELASTIC_RESTART_COUNT); other nodes have no store here.
-  c10::intrusive_ptr<c10d::Store> notes;
-  if (store) notes = attempt_store(store, 0);
+  c10::intrusive_ptr<c10d::Store> notes;  // null on the nodes that do not host the store
+  if (store) notes = attempt_store(store, kRestartCount);
   return wait_for_workers(spawn_workers(options, port, worker_args), options.timeout, notes);
 }
 

@@ -161,6 +161,13 @@ struct ProcessGroup::Impl {
     abandoned->push_back(std::move(backend));
   }
 
+  // A key's text, or nullopt when no one has set it.
+  std::optional<std::string> read(const std::string& key) {
+    if (!store->check({key})) return std::nullopt;
+    const std::vector<uint8_t> value = store->get(key);
+    return std::string(value.begin(), value.end());
+  }
+
   // Who is gone: each survivor marks itself alive in the store; the ranks that do not within a
   // few seconds are the lost ones, with the error they left there if they stopped on one.
   std::string lost_ranks() {
@@ -178,14 +185,11 @@ struct ProcessGroup::Impl {
       if (missing.empty()) return "a collective failed with every rank alive (a network fault?)";
       std::string text = "lost ";
       for (size_t i = 0; i < missing.size(); ++i) {
-        const std::string key = "error/" + std::to_string(missing[i]);
         text += (i ? "; " : "") + std::string("rank ") + std::to_string(missing[i]);
-        if (store->check({key})) {
-          const std::vector<uint8_t> error = store->get(key);
-          text += ", which stopped with: " + std::string(error.begin(), error.end());
-        } else if (store->check({exit_key(missing[i])})) {
-          const std::vector<uint8_t> how = store->get(exit_key(missing[i]));
-          text += " (it " + std::string(how.begin(), how.end()) + ")";
+        if (auto error = read("error/" + std::to_string(missing[i]))) {
+          text += ", which stopped with: " + *error;
+        } else if (auto how = read(exit_key(missing[i]))) {
+          text += " (it " + *how + ")";
         } else {
           text += " (it exited, was killed, or hung for train.dist_timeout = " +
                   std::to_string(timeout.count()) + " s)";
