@@ -18,6 +18,7 @@
 
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
+#include "gantrain/run/training_run.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
 
@@ -81,10 +82,11 @@ int main(int argc, char** argv) {
   set_compute_threads(config.train.threads, config.train.precision == Precision::kBf16);
   seed_everything(static_cast<uint64_t>(config.train.seed));
   auto task = find_task(config.task).create(config);
+  task->prepare(config, false);
   auto data = task->make_data(torch::kCPU, Shard{});
   Networks networks = make_networks(*task, config);
   Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
-                  trainer_options(config), torch::kCPU, nullptr, networks.ema);
+                  task_trainer_options(*task, config), torch::kCPU, nullptr, networks.ema);
   std::vector<torch::Tensor> real(static_cast<size_t>(config.train.d_steps));
   auto run = [&](int64_t n) {
     for (int64_t i = 0; i < n; ++i) {

@@ -1,5 +1,7 @@
 #include "gantrain/commands.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "gantrain/device.h"
@@ -129,6 +131,12 @@ std::string evaluate(const EvalRequest& request) {
       request.out.empty() ? RunDir{run_dir_of_checkpoint(trained.path)}.eval_path() : request.out;
   write_eval_json(json, record);
   spdlog::info("wrote {}", json);
+  if (const std::string pairs = evaluator->closest_pairs_png(); !pairs.empty()) {
+    const std::string file =
+        (std::filesystem::path(json).parent_path() / "closest_pairs.png").string();
+    write_file_atomic(file, pairs);
+    spdlog::info("wrote {} (samples over their nearest training images)", file);
+  }
   return table;
 }
 

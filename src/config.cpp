@@ -170,7 +170,7 @@ const std::vector<KeySpec>& key_table() {
     std::vector<KeySpec> t;
     KeySpec task;
     task.key = "task";
-    task.help = "what to train: even-bits or mnist";
+    task.help = "what to train: even-bits, mnist or images";
     task.set = [](C& c, const std::string& v) {
       if (v.empty()) throw std::string("a task name");
       c.task = v;
@@ -212,6 +212,27 @@ const std::vector<KeySpec>& key_table() {
                          &C::data, &DataConfig::dir));
     t.push_back(int_key("data.limit", "use only the first N training images; 0 = all", &C::data,
                         &DataConfig::limit, 0, 1000000000));
+    t.push_back(int_key("data.resolution", "images: side of the square images trained on",
+                        &C::data, &DataConfig::resolution, 8, 1024));
+    t.push_back(field<DataConfig, int64_t>(
+        "data.channels", "images: 1 (gray) or 3 (RGB); 0 = 3 unless every image is gray",
+        &C::data, &DataConfig::channels,
+        [](const int64_t& v) { return v == 0 || v == 1 || v == 3; }, "0 (automatic), 1 or 3",
+        parse_int, [](const int64_t& v) { return std::to_string(v); }));
+    t.push_back(choice_key("data.fit", "images: how a non-square picture becomes square", &C::data,
+                           &DataConfig::fit));
+    t.push_back(int_key("data.max_pixels",
+                        "images: pictures with more pixels (read from the header, before "
+                        "decoding) are bad files",
+                        &C::data, &DataConfig::max_pixels, 1, 1000000000000));
+    t.push_back(choice_key("data.on_bad_file", "images: a file that cannot be read", &C::data,
+                           &DataConfig::on_bad_file));
+    t.push_back(text_key("data.cache_dir",
+                         "images: folder of decoded caches; empty: $XDG_CACHE_HOME/gantrain, "
+                         "else ~/.cache/gantrain",
+                         &C::data, &DataConfig::cache_dir));
+    t.push_back(bool_key("data.mirror", "random left-right flips of real images", &C::data,
+                         &DataConfig::mirror));
 
     t.push_back(int_key("train.steps", "training steps (generator updates); wins over epochs when > 0",
                         &C::train, &TrainConfig::steps, 0, 1000000000000));
@@ -264,6 +285,14 @@ const std::vector<KeySpec>& key_table() {
                         "seconds a rank waits for the others (rendezvous, a collective) before "
                         "it stops",
                         &C::train, &TrainConfig::dist_timeout, 1, 86400));
+    t.push_back(choice_key("train.augment", "augmentation of D's inputs, real and fake",
+                           &C::train, &TrainConfig::augment));
+    t.push_back(real_key("train.r1_gamma",
+                         "R1 penalty weight on D's gradient at real images (10 is usual for "
+                         "small data); 0 = off",
+                         &C::train, &TrainConfig::r1_gamma, 0.0, 1e6, false, false));
+    t.push_back(int_key("train.r1_every", "D steps between R1 penalties (lazy regularisation)",
+                        &C::train, &TrainConfig::r1_every, 1, 1000000));
 
     t.push_back(text_key("log.out", "run directory; empty = runs/<task>-<timestamp>", &C::log,
                          &LogConfig::out));
@@ -292,6 +321,10 @@ const std::vector<KeySpec>& key_table() {
                         &C::eval, &EvalConfig::samples, 10, 1000000));
     t.push_back(text_key("eval.metrics", "metric groups to compute, comma-separated, or all",
                          &C::eval, &EvalConfig::metrics));
+    t.push_back(text_key("eval.feature_model",
+                         "images: a TorchScript feature extractor (.pt, images [N, C, H, W] in "
+                         "[-1, 1] -> features [N, F]) for fid, kid and pr; empty = none",
+                         &C::eval, &EvalConfig::feature_model));
     return t;
   }();
   return table;

@@ -11,7 +11,8 @@ namespace gantrain {
 
 const std::vector<TaskEntry>& task_registry() {
   // An explicit list: static self-registration is dropped by the linker from static libraries.
-  static const std::vector<TaskEntry> tasks = {detail::even_bits_task(), detail::mnist_task()};
+  static const std::vector<TaskEntry> tasks = {detail::even_bits_task(), detail::mnist_task(),
+                                                detail::images_task()};
   return tasks;
 }
 

@@ -4,6 +4,7 @@
 
 #include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
+#include "gantrain/models/diff_augment.h"
 #include "gantrain/torch_compat.h"
 
 namespace gantrain {
@@ -15,8 +16,9 @@ void set_requires_grad(torch::nn::Module& module, bool on) {
 
 AdamHyper adam(double lr, const TrainerOptions& o) { return {lr, o.beta1, o.beta2}; }
 
-// The statistics a data-parallel all-reduce carries beside the gradients (GradientSync).
-constexpr int64_t kSyncedValues = 3;
+// The statistics a data-parallel all-reduce carries beside the gradients (GradientSync): D's
+// loss, outputs and R1 penalty, or G's loss and the stop vote.
+constexpr int64_t kSyncedValues = 4;
 
 // One host sync: whether the loss and the sum of every gradient are finite (a NaN/inf anywhere
 // in a gradient makes their sum NaN/inf).
@@ -41,7 +43,14 @@ TrainerOptions trainer_options(const Config& c) {
   o.real_label = c.train.real_label;
   o.ema_decay = c.train.ema_decay;
   o.precision = c.train.precision;
+  o.augment = c.train.augment;
+  o.r1_gamma = c.train.r1_gamma;
+  o.r1_every = c.train.r1_every;
   return o;
+}
+
+bool r1_due(const TrainerOptions& o, int64_t d_update) {
+  return o.r1_gamma > 0 && d_update % o.r1_every == 0;
 }
 
 double ema_decay_at(double decay, int64_t step) {
@@ -57,6 +66,12 @@ Trainer::Trainer(Generator generator, Discriminator discriminator, int64_t laten
       latent_dim_(latent_dim),
       options_(std::move(options)),
       device_(device) {
+  if (options_.augment != Augment::kNone &&
+      (options_.image_side <= 0 || options_.image_channels <= 0))
+    throw ConfigError("train.augment = " + choice_name(options_.augment) +
+                      " needs image samples; this task's samples are not images (set "
+                      "train.augment=none)");
+  TORCH_CHECK(options_.r1_every >= 1, "Trainer: r1_every must be >= 1, got ", options_.r1_every);
   generator_->to(device_);
   discriminator_->to(device_);
   loss_ = make_gan_loss(options_.loss, options_.real_label);
@@ -121,6 +136,7 @@ void Trainer::record_step(const StepStats& stats) {
   } else {
     // Device-side bookkeeping only: no host sync per step (see throw_if_not_finite).
     clean_.logical_and_(torch::isfinite(values).all());
+    if (stats.r1_penalty.defined()) clean_.logical_and_(torch::isfinite(stats.r1_penalty));
     clean_steps_.add_(clean_);
   }
   interval_sum_ += values;
@@ -169,18 +185,49 @@ torch::Tensor Trainer::discriminator_logits(const torch::Tensor& samples) {
   return compute_dtype_ == at::kFloat ? logits : logits.to(at::kFloat);
 }
 
-void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
+torch::Tensor Trainer::augment(const torch::Tensor& samples) const {
+  if (options_.augment == Augment::kNone) return samples;
+  return diff_augment(samples, options_.image_channels, options_.image_side);
+}
+
+void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake, bool r1,
                                    StepStats& stats) {
   // One pass over [real; fake]: half the ops of two passes (the per-op cost dominates small
   // models). Not with batch norm in D: a mixed batch's statistics would give away which half is
   // fake, and G's update, which sees generated samples alone, would learn from a different D.
+  // R1 differentiates D at the real images it saw this update, augmented ones included: the
+  // penalty keeps D flat on the distribution it is trained to call real, which with augmentation
+  // is the augmented one, and it reuses this pass instead of another forward through D.
+  // (StyleGAN2-ADA differentiates through the augmentation to the clean images instead.)
   const int64_t n = real.size(0);
-  torch::Tensor logits =
-      discriminator_->mixes_batch()
-          ? torch::cat({discriminator_logits(real), discriminator_logits(fake)})
-          : discriminator_logits(torch::cat({real, fake}));
+  torch::Tensor logits, seen;  // seen: the leaf R1 differentiates by; its first n rows are real
+  if (discriminator_->mixes_batch()) {
+    torch::Tensor seen_real = augment(real);
+    if (r1) seen = seen_real = seen_real.detach().requires_grad_(true);
+    logits = torch::cat({discriminator_logits(seen_real), discriminator_logits(augment(fake))});
+  } else {
+    torch::Tensor both = augment(torch::cat({real, fake}));
+    if (r1) seen = both = both.detach().requires_grad_(true);
+    logits = discriminator_logits(both);
+  }
   torch::Tensor loss = loss_->joined_discriminator_loss(logits);
-  loss.backward(one_);  // into gradients the last step left zero
+  torch::Tensor total = loss;
+  if (r1) {
+    // The summed logits' gradient is each image's own gradient, rows being independent (with
+    // batch norm, D's real half shares its statistics, and they take part, as in its loss).
+    // create_graph: the penalty's gradient w.r.t. D's weights goes through this gradient.
+    torch::Tensor gradient = torch::autograd::grad({logits.narrow(0, 0, n).sum()}, {seen}, {},
+                                                   /*retain_graph=*/true, /*create_graph=*/true)[0];
+    torch::Tensor penalty =
+        gradient.narrow(0, 0, n).square().sum(1).mean() * (options_.r1_gamma / 2);
+    // Lazy regularisation (Karras et al. 2020, section 3.1): every r1_every-th update, scaled
+    // by r1_every, so the penalty's average strength is that of one every update.
+    total = loss + penalty * static_cast<double>(options_.r1_every);
+    stats.r1_penalty = penalty.detach();
+  }
+  // One backward for loss and penalty: the penalty's gradient is in D's flat gradients before
+  // the all-reduce and the step.
+  total.backward(one_);  // into gradients the last step left zero
   torch::Tensor mean_d = loss_->shown_scores(logits.detach()).view({2, n}).mean(1);
   stats.d_loss = loss.detach();
   stats.d_real = mean_d[0];
@@ -188,13 +235,16 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   if (sync_) {
     // The statistics ride on the gradients' all-reduce: every rank logs, and decides on, the
     // global means.
-    torch::Tensor mean =
-        sync_->average(1, torch::stack({stats.d_loss, stats.d_real, stats.d_fake}));
+    std::vector<torch::Tensor> values = {stats.d_loss, stats.d_real, stats.d_fake};
+    if (r1) values.push_back(stats.r1_penalty);
+    torch::Tensor mean = sync_->average(1, torch::stack(values));
     stats.d_loss = mean[0];
     stats.d_real = mean[1];
     stats.d_fake = mean[2];
+    if (r1) stats.r1_penalty = mean[3];
   }
-  apply_update(*optimizer_d_, stats.d_loss);
+  // The penalty joins the finite check: a NaN there must skip this update, not the next one.
+  apply_update(*optimizer_d_, r1 ? stats.d_loss + stats.r1_penalty : stats.d_loss);
 }
 
 StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
@@ -211,7 +261,8 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
   auto g_update = [&] {
     torch::Tensor fake = generate(batch);
     set_requires_grad(*discriminator_, false);
-    torch::Tensor loss = loss_->generator_loss(discriminator_logits(fake));
+    // Through the augmentation: G learns from D's view of augmented fakes.
+    torch::Tensor loss = loss_->generator_loss(discriminator_logits(augment(fake)));
     loss.backward(one_);
     stats.g_loss = loss.detach();
     if (sync_) {
@@ -231,13 +282,16 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
     return generate(batch);
   };
 
+  // From the step count, which checkpoints keep: a resumed run takes R1 on the same updates.
+  auto r1 = [&](int64_t i) { return r1_due(options_, step_ * options_.d_steps + i); };
   if (options_.generator_first) {
     // The toy's order: the D update sees the fakes the G update was computed on.
     torch::Tensor fake = g_update();
     for (int64_t i = 0; i < options_.d_steps; ++i)
-      discriminator_update(real[i], i == 0 ? fake : fresh_fake(), stats);
+      discriminator_update(real[i], i == 0 ? fake : fresh_fake(), r1(i), stats);
   } else {
-    for (int64_t i = 0; i < options_.d_steps; ++i) discriminator_update(real[i], fresh_fake(), stats);
+    for (int64_t i = 0; i < options_.d_steps; ++i)
+      discriminator_update(real[i], fresh_fake(), r1(i), stats);
     g_update();
   }
   record_step(stats);

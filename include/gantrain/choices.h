@@ -19,6 +19,9 @@ enum class Precision { kFp32, kBf16 };
 enum class DistBackend { kAuto, kGloo, kNccl };
 enum class DeviceKind { kAuto, kCpu, kCuda };
 enum class Dataset { kMnist, kFashionMnist };
+enum class FitMode { kCrop, kPad, kStretch };
+enum class OnBadFile { kSkip, kError };
+enum class Augment { kNone, kDiffAugment };
 /// What a task's sample files hold; the name is the file extension.
 enum class SampleKind { kImageGrid, kText };
 
@@ -90,6 +93,22 @@ template <> struct Choices<Dataset> {
   static constexpr Choice<Dataset> table[] = {
       {Dataset::kMnist, "mnist", ""},
       {Dataset::kFashionMnist, "fashion-mnist", ""}};
+};
+template <> struct Choices<FitMode> {
+  static constexpr Choice<FitMode> table[] = {
+      {FitMode::kCrop, "crop", "centre-crop the long side, then resize"},
+      {FitMode::kPad, "pad", "letterbox on black"},
+      {FitMode::kStretch, "stretch", "resize without keeping the aspect ratio"}};
+};
+template <> struct Choices<OnBadFile> {
+  static constexpr Choice<OnBadFile> table[] = {
+      {OnBadFile::kSkip, "skip", "list it and go on"},
+      {OnBadFile::kError, "error", "stop with its name"}};
+};
+template <> struct Choices<Augment> {
+  static constexpr Choice<Augment> table[] = {
+      {Augment::kNone, "none", ""},
+      {Augment::kDiffAugment, "diffaugment", "colour, translation and cutout on every image D sees"}};
 };
 template <> struct Choices<SampleKind> {
   static constexpr Choice<SampleKind> table[] = {

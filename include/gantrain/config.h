@@ -23,11 +23,18 @@ struct ModelConfig {
   bool spectral_norm = false;              ///< spectrally normalised D layers (Miyato et al. 2018)
 };
 
-/// Where the real data comes from (MNIST-format tasks).
+/// Where the real data comes from (MNIST-format tasks, and the images task's folder).
 struct DataConfig {
   Dataset dataset = Dataset::kMnist;  ///< mnist or fashion-mnist (chooses the default directory)
-  std::string dir;                ///< IDX directory; empty: $GANTRAIN_DATA, else the dataset's default
+  std::string dir;                ///< IDX directory, or the images task's folder
   int64_t limit = 0;              ///< use the first N training images only; 0 = all
+  int64_t resolution = 32;        ///< images: side of the square images trained on
+  int64_t channels = 0;           ///< images: 1 or 3; 0 = 3 unless every image is gray
+  FitMode fit = FitMode::kCrop;   ///< images: how a non-square picture becomes square
+  int64_t max_pixels = 50'000'000;  ///< images: larger pictures (from the header) are skipped
+  OnBadFile on_bad_file = OnBadFile::kSkip;  ///< images: an unreadable file is skipped or stops the run
+  std::string cache_dir;          ///< images: decoded-cache folder; empty: $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain
+  bool mirror = false;            ///< random x-flips of real images
 };
 
 /// The optimisation loop (Goodfellow et al. 2014, Algorithm 1).
@@ -51,6 +58,9 @@ struct TrainConfig {
   Precision precision = Precision::kFp32;  ///< fp32, or bf16: matrix products in bfloat16 (autocast)
   DistBackend dist_backend = DistBackend::kAuto;  ///< data-parallel collectives: auto, gloo or nccl
   int64_t dist_timeout = 300;      ///< seconds to wait for other ranks before stopping
+  Augment augment = Augment::kNone;  ///< diffaugment: differentiable augmentation of D's inputs
+  double r1_gamma = 0.0;           ///< R1 penalty weight on real images (Mescheder et al. 2018); 0 = off
+  int64_t r1_every = 16;           ///< D steps between R1 penalties (lazy regularisation)
 };
 
 /// Largest log.grid_scale, and of `gantrain sample --scale`: pixels per sample pixel.
@@ -75,6 +85,7 @@ struct EvalConfig {
   int64_t every = 0;               ///< steps between evaluations while training; 0 = never
   int64_t samples = 10000;         ///< generated samples measured (task metrics and eval)
   std::string metrics = "all";     ///< comma-separated metric groups of the task, or all
+  std::string feature_model;       ///< images: a TorchScript feature extractor (.pt) for FID, KID, precision/recall
 };
 
 /// Everything a run needs; written to the run directory and into each checkpoint.

@@ -9,6 +9,7 @@
 
 #include "gantrain/config.h"
 #include "gantrain/data/batch_source.h"
+#include "gantrain/model_factory.h"
 #include "gantrain/models/gan_modules.h"
 
 namespace gantrain {
@@ -28,6 +29,9 @@ class Evaluator {
   virtual std::vector<std::string> names() const = 0;
   /// Measures generated samples [N, features of one real sample].
   virtual std::vector<Metric> evaluate(const torch::Tensor& samples) = 0;
+  /// PNG bytes of the last evaluate()'s closest (sample, training image) pairs, samples on top:
+  /// for the run directory and the report; empty where the evaluator makes none.
+  virtual std::string closest_pairs_png() const { return {}; }
 };
 
 /// The task-specific half of a run.
@@ -36,6 +40,14 @@ class Task {
   virtual ~Task() = default;
   /// What the run trains on, for the start line and the report: "even-bits", "fashion-mnist".
   virtual std::string title() const = 0;
+  /// Loads what the task's data decides before a run is built, and writes it into `config`
+  /// and the task's own copy (the images task: data.channels when 0, DCGAN widths left empty).
+  /// `announce`: log what was found (the writing rank). Most tasks need nothing.
+  virtual void prepare(Config& config, bool announce) { (void)config; (void)announce; }
+  /// Files that describe the data, for the run directory: {name, bytes} (after make_data).
+  virtual std::vector<std::pair<std::string, std::string>> data_files() const { return {}; }
+  /// What one sample is: its numbers and, for images, their layout (after prepare()).
+  virtual SampleShape sample_shape() const = 0;
   /// Generator for this task, freshly initialised from the global RNG.
   virtual Generator make_generator() const = 0;
   /// Discriminator for this task (logits out), freshly initialised from the global RNG.

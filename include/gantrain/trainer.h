@@ -31,13 +31,24 @@ struct TrainerOptions {
   double real_label = 1.0;        ///< D's target for real samples (bce, lsgan); < 1: label smoothing
   double ema_decay = 0.0;         ///< generator EMA decay; 0 = no EMA
   Precision precision = Precision::kFp32;  ///< bf16: forward passes under autocast to bfloat16
+  Augment augment = Augment::kNone;  ///< diffaugment: every image D sees, real and fake, augmented
+  /// The task's image layout, which the config does not hold: the caller sets it after
+  /// trainer_options(). 0 = samples are not images (augment must then be none).
+  int64_t image_channels = 0;
+  int64_t image_side = 0;  ///< image height = width, pixels
+  double r1_gamma = 0.0;   ///< R1 weight (Mescheder et al. 2018); 0 = off
+  int64_t r1_every = 16;   ///< D updates per R1 penalty (lazy regularisation), >= 1
 };
+
+/// Whether D update `d_update` (0-based over the whole run: step * d_steps + i) takes the R1
+/// penalty: r1_gamma > 0 and d_update % r1_every == 0, so the first update does.
+bool r1_due(const TrainerOptions& options, int64_t d_update);
 
 /// The EMA decay used after `step` updates: the configured one, capped by (1 + step) / (10 +
 /// step) so that the average forgets its random start within the first hundred steps.
 double ema_decay_at(double decay, int64_t step);
 
-/// The loop's hyperparameters as a config sets them.
+/// The loop's hyperparameters as a config sets them; image_channels and image_side stay 0.
 TrainerOptions trainer_options(const Config& config);
 
 /// One step's statistics as 0-dim tensors on the training device (reading them syncs).
@@ -46,6 +57,9 @@ struct StepStats {
   torch::Tensor g_loss;  ///< G's loss
   torch::Tensor d_real;  ///< mean D output on real samples: a probability for bce, else a score
   torch::Tensor d_fake;  ///< mean D output on generated samples, alike
+  /// R1 penalty gamma/2 * E ||grad_x D(x)||^2 of the step's last D update that took it (before
+  /// the r1_every scaling); undefined when none did.
+  torch::Tensor r1_penalty;
 };
 
 /// Means of the statistics over one log interval.
@@ -85,7 +99,8 @@ class Trainer {
   /// this rank's shard, noise is drawn for the global batch and sliced alike, and gradients are
   /// averaged over the ranks before each optimizer step.
   /// `ema`, a generator of the same shape, becomes the moving average of `generator` when
-  /// options.ema_decay > 0 (it starts as a copy).
+  /// options.ema_decay > 0 (it starts as a copy). Throws ConfigError naming train.augment when
+  /// options.augment is set and options.image_side is 0 (the samples are not images).
   Trainer(Generator generator, Discriminator discriminator, int64_t latent_dim,
           TrainerOptions options, torch::Device device, distributed::ProcessGroup* group = nullptr,
           Generator ema = nullptr);
@@ -128,8 +143,11 @@ class Trainer {
   void restore(const TrainerCounters& counters);
 
  private:
-  void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake,
+  // `r1`: this update adds the R1 penalty.
+  void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake, bool r1,
                             StepStats& stats);
+  // `samples` as D sees them: augmented (train.augment), or as they are.
+  torch::Tensor augment(const torch::Tensor& samples) const;
   // D's logits on `samples` as float, under the run's precision.
   torch::Tensor discriminator_logits(const torch::Tensor& samples);
   // G(z) for this rank's `n` rows of fresh noise, under the run's precision.

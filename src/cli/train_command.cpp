@@ -58,7 +58,8 @@ cxxopts::Options train_options() {
     ("seed", "random seed (train.seed)", text())
     ("device", "cpu, cuda, cuda:N or auto (train.device)", text())
     ("threads", "LibTorch threads, 0 = fast default (train.threads)", text())
-    ("data-dir", "directory of MNIST-format IDX files (data.dir)", text())
+    ("data-dir", "data: MNIST-format IDX files (mnist), or a folder of pictures, sub-folders as classes (images) (data.dir)", text())
+    ("resolution", "images: side of the square images trained on, default 32 (data.resolution)", text())
     ("dataset", "mnist or fashion-mnist (data.dataset)", text())
     ("o,out", "run directory (log.out), default runs/<task>-<time>", text())
     ("resume", "continue the run in this directory (or from this checkpoint file)", text())
@@ -128,6 +129,7 @@ std::vector<Setting> settings_of(const cxxopts::ParseResult& args) {
   flag("threads", "train.threads");
   flag("data-dir", "data.dir");
   flag("dataset", "data.dataset");
+  flag("resolution", "data.resolution");
   flag("out", "log.out");
   check_task_of_file(file, later);
   file.insert(file.end(), later.begin(), later.end());

@@ -2,8 +2,9 @@
 
 namespace gantrain {
 
-TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard)
-    : data_(std::move(data)), batch_size_(batch_size), shard_(shard) {
+TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard,
+                             int64_t mirror_width)
+    : data_(std::move(data)), batch_size_(batch_size), shard_(shard), mirror_width_(mirror_width) {
   TORCH_CHECK(data_.dim() == 2 && data_.scalar_type() == torch::kByte,
               "TensorBatches: expected [N, D] uint8 data, got ", data_.sizes());
   TORCH_CHECK(batch_size_ >= 1 && batch_size_ <= data_.size(0), "TensorBatches: batch size ",
@@ -12,6 +13,8 @@ TensorBatches::TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard
                   batch_size_ % shard_.world_size == 0,
               "TensorBatches: batch size ", batch_size_, " does not split among ",
               shard_.world_size, " ranks");
+  TORCH_CHECK(mirror_width_ >= 0 && (mirror_width_ == 0 || data_.size(1) % mirror_width_ == 0),
+              "TensorBatches: rows of ", data_.size(1), " do not split into lines of ", mirror_width_);
 }
 
 torch::Tensor TensorBatches::next_batch() {
@@ -24,7 +27,11 @@ torch::Tensor TensorBatches::next_batch() {
   torch::Tensor index = order_.narrow(0, position_ + shard_.rank * rows, rows);
   position_ += batch_size_;
   // uint8 [0, 255] -> float [-1, 1]; only the batch is ever converted.
-  return data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);
+  torch::Tensor batch = data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);
+  if (mirror_width_ == 0) return batch;
+  torch::Tensor flip = torch::rand({rows, 1}, batch.options()).lt(0.5);
+  torch::Tensor lines = batch.view({rows, -1, mirror_width_});
+  return torch::where(flip.view({rows, 1, 1}), lines.flip({2}), lines).view({rows, -1});
 }
 
 std::optional<BatchPosition> TensorBatches::position() const {

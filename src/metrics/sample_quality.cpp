@@ -1,5 +1,6 @@
 #include "gantrain/metrics/sample_quality.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gantrain {
@@ -30,6 +31,19 @@ void for_each_distance_block(const torch::Tensor& query, const torch::Tensor& re
     int64_t rows = std::min(chunk, q.size(0) - start);
     visit(start, squared_distances(q.narrow(0, start, rows), r, r_norms));
   }
+}
+
+// Sum of the cubic polynomial kernel (a.b / dims + 1)^3 over all pairs (rows of a, rows of b),
+// in row blocks; each block's sum is taken in double so that 10^8 terms keep their digits.
+double polynomial_kernel_sum(const torch::Tensor& a, const torch::Tensor& b) {
+  const double dims = static_cast<double>(a.size(1));
+  const int64_t chunk = std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, b.size(0)));
+  double total = 0;
+  for (int64_t start = 0; start < a.size(0); start += chunk) {
+    torch::Tensor k = a.narrow(0, start, std::min(chunk, a.size(0) - start)).mm(b.t());
+    total += k.div_(dims).add_(1).pow_(3).sum(torch::kDouble).item<double>();
+  }
+  return total;
 }
 
 // Squared distance of each point of x [N, D] to its k-th nearest other point of x.
@@ -104,6 +118,25 @@ double frechet_distance(const FeatureMoments& a, const FeatureMoments& b) {
   double value = mean_term + a.covariance.trace().item<double>() +
                  b.covariance.trace().item<double>() - 2 * trace_sqrt;
   return std::max(value, 0.0);  // tiny negatives are rounding
+}
+
+double kernel_inception_distance(const torch::Tensor& real, const torch::Tensor& fake) {
+  TORCH_CHECK(real.dim() == 2 && fake.dim() == 2 && real.size(1) == fake.size(1) &&
+                  real.size(0) >= 2 && fake.size(0) >= 2 && real.size(1) > 0,
+              "kernel_inception_distance: expected real [M >= 2, D] and fake [N >= 2, D], got ",
+              real.sizes(), " and ", fake.sizes());
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = as_float(real), y = as_float(fake).to(x.device());
+  const double m = static_cast<double>(x.size(0)), n = static_cast<double>(y.size(0));
+  const double dims = static_cast<double>(x.size(1));
+  // The unbiased estimator leaves out k(x_i, x_i): whole sums minus their diagonals.
+  auto diagonal = [&](const torch::Tensor& z) {
+    return z.pow(2).sum(1).div_(dims).add_(1).pow_(3).sum(torch::kDouble).item<double>();
+  };
+  const double xx = polynomial_kernel_sum(x, x) - diagonal(x);
+  const double yy = polynomial_kernel_sum(y, y) - diagonal(y);
+  const double xy = polynomial_kernel_sum(x, y);
+  return xx / (m * (m - 1)) + yy / (n * (n - 1)) - 2 * xy / (m * n);
 }
 
 double kl_from_uniform(const torch::Tensor& counts) {

@@ -101,6 +101,7 @@ struct Run {
   std::optional<RunInfo> info;
   std::optional<EvalRecord> eval;
   std::vector<StepFile> grids, texts;  // samples/step_N.png and samples/step_N.txt, oldest first
+  std::string closest_pairs;           // closest_pairs.png (the images task's eval), or empty
   bool has_metrics_file = false, has_samples_dir = false;
   std::vector<std::string> problems;
 };
@@ -245,6 +246,14 @@ Run load_run(const std::string& root) {
   } catch (const std::exception& e) {
     run.problems.push_back(first_line(e.what()));
   }
+  if (fs::exists(dir.closest_pairs_path(), ec)) {
+    try {
+      run.closest_pairs = read_file(dir.closest_pairs_path());
+    } catch (const std::exception& e) {
+      run.problems.push_back(first_line(e.what()));
+    }
+    if (!read_png_header(run.closest_pairs)) run.closest_pairs.clear();
+  }
   run.has_samples_dir = fs::is_directory(dir.samples_dir(), ec);
   run.grids = step_files(dir.samples_dir(), "png");
   run.texts = step_files(dir.samples_dir(), "txt");
@@ -324,8 +333,17 @@ std::string metric_table(const std::vector<std::pair<std::string, double>>& metr
   return s + "</table>";
 }
 
+// The memorisation check's closest pairs, where the last evaluation drew them.
+std::string closest_pairs_figure(const Run& run) {
+  if (run.closest_pairs.empty()) return "";
+  return "<figure><img alt=\"closest pairs\" src=\"data:image/png;base64," +
+         base64(run.closest_pairs) +
+         "\"><figcaption>Memorisation check: samples (top) over their nearest training "
+         "images (below), closest first (closest_pairs.png)</figcaption></figure>\n";
+}
+
 std::string eval_section(const Run& run) {
-  std::string s = "<section><h2>Final evaluation</h2>\n";
+  std::string s = "<section><h2>Final evaluation</h2>\n" + closest_pairs_figure(run);
   if (run.eval) {
     const EvalRecord& e = *run.eval;
     return s + "<p class=\"caption\">From eval.json: <code>" + escape_html(e.checkpoint) +

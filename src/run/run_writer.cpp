@@ -75,6 +75,8 @@ RunWriter::RunWriter(TrainingRun& run, const std::function<void(const std::strin
       clock_(run.trainer().step()) {
   if (on_run_dir) on_run_dir(dir_.root);
   write_file_atomic(dir_.config_path(), to_yaml(run_.config()));
+  for (const auto& [name, bytes] : run_.task().data_files())
+    write_file_atomic(dir_.root + "/" + name, bytes);
   write_run_info(dir_.run_info_path(),
                  {GANTRAIN_VERSION, build_description(), run_.device().str(),
                   at::get_num_threads(), utc_now_iso8601(), run_.start_step(),
@@ -110,6 +112,9 @@ void RunWriter::write_row(const LogPoint& point) {
     sink->write(row);
     sink->flush();
   }
+  if (!row.eval_shown.empty())
+    if (const std::string pairs = run_.evaluator()->closest_pairs_png(); !pairs.empty())
+      write_file_atomic(dir_.closest_pairs_path(), pairs);
   // The next interval's speed is training speed: task metrics, eval and IO excluded.
   clock_.restart(point.step);
 }

@@ -39,6 +39,14 @@ torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, tor
   return sample_noise(model.noise, n, model.latent_dim, torch::kCPU, generator).to(device);
 }
 
+TrainerOptions task_trainer_options(const Task& task, const Config& config) {
+  TrainerOptions options = trainer_options(config);
+  const SampleShape shape = task.sample_shape();
+  options.image_channels = shape.channels;
+  options.image_side = shape.side;
+  return options;
+}
+
 TrainingRun::TrainingRun(const Config& config, torch::Device device,
                          distributed::ProcessGroup* group, bool measures)
     : config_(config),
@@ -46,6 +54,7 @@ TrainingRun::TrainingRun(const Config& config, torch::Device device,
       group_(group),
       shard_(group ? Shard{group->rank(), group->world_size()} : Shard{}) {
   task_ = find_task(config_.task).create(config_);
+  task_->prepare(config_, !group_ || group_->rank() == 0);
   if (config_.log.grid_scale > 1) check_grid_scale(*task_, config_.task, "log.grid_scale");
   // Before seeding, so nothing its set-up draws can move the run's random stream, and before
   // the run directory, so a bad eval.metrics or missing test data fails first.
@@ -55,7 +64,7 @@ TrainingRun::TrainingRun(const Config& config, torch::Device device,
   data_ = task_->make_data(device_, shard_);
   Networks networks = make_networks(*task_, config_);
   trainer_ = std::make_unique<Trainer>(networks.generator, networks.discriminator,
-                                       config_.model.latent_dim, trainer_options(config_), device_,
+                                       config_.model.latent_dim, task_trainer_options(*task_, config_), device_,
                                        group_, networks.ema);
   total_steps_ = steps_to_train(config_, data_->batches_per_epoch());
   grid_noise_ = fixed_noise(config_.model, config_.log.grid_samples, config_.train.seed, device_);

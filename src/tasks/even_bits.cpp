@@ -77,6 +77,7 @@ class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
   std::string title() const override { return "even-bits"; }
+  SampleShape sample_shape() const override { return {kBits}; }
   Generator make_generator() const override {
     return gantrain::make_generator(config_, {kBits}, MlpOutput::kSigmoid);
   }

@@ -20,6 +20,7 @@ class Mnist : public Task {
  public:
   explicit Mnist(const Config& config) : config_(config) {}
   std::string title() const override { return choice_name(config_.data.dataset); }
+  SampleShape sample_shape() const override { return kShape; }
   Generator make_generator() const override {
     return gantrain::make_generator(config_, kShape, MlpOutput::kTanh);
   }

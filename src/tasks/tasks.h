@@ -7,6 +7,7 @@ namespace gantrain::detail {
 
 TaskEntry even_bits_task();
 TaskEntry mnist_task();
+TaskEntry images_task();
 
 /// Side of MNIST-format images.
 constexpr int64_t kMnistSide = 28;
@@ -21,5 +22,23 @@ MnistSplit load_mnist_data(const DataConfig& data, const std::string& split);
 std::unique_ptr<Evaluator> make_mnist_evaluator(const Config& config,
                                                 const std::vector<std::string>& groups,
                                                 torch::Device device);
+
+/// The images task's training images as its evaluator sees them (src/tasks/images.cpp).
+struct ImageSet {
+  torch::Tensor pixels;              ///< [N, channels * side * side] uint8 on the CPU
+  torch::Tensor labels;              ///< [N] int64: class index, -1 for top-level files
+  std::vector<std::string> classes;  ///< class names (first-level folders), by index
+  int64_t channels = 0;
+  int64_t side = 0;
+  std::string key;                   ///< names these pixels and labels for caches (8+ hex digits)
+};
+
+/// The images task's metric groups (eval.metrics), in report order.
+std::vector<std::string> images_eval_groups();
+
+/// The images evaluator (src/tasks/images_eval.cpp).
+std::unique_ptr<Evaluator> make_images_evaluator(const Config& config, const ImageSet& data,
+                                                 const std::vector<std::string>& groups,
+                                                 torch::Device device);
 
 }  // namespace gantrain::detail

@@ -48,5 +48,25 @@ TEST_F(BatchSourceTest, ShardsSplitTheGlobalBatchOfOneSharedShuffle) {
   EXPECT_THROW(TensorBatches(data, 5, {0, 2}), c10::Error);  // 5 rows do not split in two
 }
 
+// data.mirror: each image comes back as it is or flipped left-right (every line reversed, the
+// lines and channels in place), about half of each.
+TEST_F(BatchSourceTest, MirrorFlipsAboutHalfOfTheImagesLeftRight) {
+  // One image of 2 lines of 3 pixels, 40 times: values 0..5 in raster order.
+  torch::Tensor data = torch::arange(6, torch::kByte).repeat({40, 1});
+  const torch::Tensor plain = torch::arange(6, torch::kFloat).div(127.5).sub(1.0);
+  const torch::Tensor flipped = plain.view({2, 3}).flip({1}).reshape({6});
+  TensorBatches batches(data, 40, {}, 3);
+  torch::Tensor batch = batches.next_batch();
+  int64_t flips = 0;
+  for (int64_t i = 0; i < 40; ++i) {
+    const bool is_flipped = torch::allclose(batch[i], flipped);
+    EXPECT_TRUE(is_flipped || torch::allclose(batch[i], plain)) << batch[i];
+    flips += is_flipped;
+  }
+  EXPECT_GT(flips, 8);
+  EXPECT_LT(flips, 32);
+  EXPECT_THROW(TensorBatches(data, 4, {}, 4), c10::Error);  // 6 pixels are no lines of 4
+}
+
 }  // namespace
 }  // namespace gantrain

@@ -85,5 +85,39 @@ TEST_F(ClassifierTest, ADamagedCacheFileIsTrainedAgainAndReplaced) {
   EXPECT_TRUE(same_weights(*back, *trained));
 }
 
+// Colour images of any side: the convolutions see them at 32x32 (or their own side, up to 32,
+// when a multiple of 4), so the first layer takes the channels and fc1 the resized grid.
+TEST(ClassifierInputs, ColourAndLargeImagesAreResizedBeforeTheConvolutions) {
+  EXPECT_EQ(classifier_input_side(28), 28);
+  EXPECT_EQ(classifier_input_side(8), 8);
+  EXPECT_EQ(classifier_input_side(30), 32);
+  EXPECT_EQ(classifier_input_side(1024), 32);
+  Classifier mnist = make_classifier(28, 10);
+  EXPECT_EQ(mnist->named_parameters()["conv1.weight"].sizes(), (std::vector<int64_t>{16, 1, 5, 5}));
+  EXPECT_EQ(mnist->named_parameters()["fc1.weight"].sizes(), (std::vector<int64_t>{128, 32 * 7 * 7}));
+  for (int64_t side : {30, 64, 100}) {
+    Classifier c = make_classifier(side, 4, 3);
+    EXPECT_EQ(c->named_parameters()["conv1.weight"].sizes(), (std::vector<int64_t>{16, 3, 5, 5}));
+    EXPECT_EQ(c->named_parameters()["fc1.weight"].sizes(), (std::vector<int64_t>{128, 32 * 8 * 8}));
+    ClassifierOutputs out = classify(c, torch::randint(0, 256, {5, 3 * side * side}, torch::kByte));
+    EXPECT_EQ(out.features.sizes(), (std::vector<int64_t>{5, kClassifierFeatures}));
+    EXPECT_EQ(out.probabilities.sizes(), (std::vector<int64_t>{5, 4}));
+  }
+  EXPECT_THROW(classify(mnist, torch::zeros({2, 3 * 28 * 28})), c10::Error);
+}
+
+TEST(ClassifierInputs, LearnsColourClassesOfLargeImages) {
+  // 48x48 RGB: the class is the channel that is bright, under noise.
+  torch::manual_seed(0);
+  const int64_t n = 300, side = 48;
+  torch::Tensor labels = torch::randint(0, 3, {n}, torch::kLong);
+  torch::Tensor images = torch::rand({n, 3, side, side}).mul_(0.5);
+  images += torch::one_hot(labels, 3).to(torch::kFloat).view({n, 3, 1, 1}).mul(0.5);
+  torch::Tensor pixels = images.mul(255).to(torch::kByte).view({n, -1});
+  Classifier c = train_classifier(pixels.narrow(0, 0, 200), labels.narrow(0, 0, 200), side, 3, 3,
+                                  torch::kCPU, 3);
+  EXPECT_GT(classifier_accuracy(c, pixels.narrow(0, 200, 100), labels.narrow(0, 200, 100)), 0.95);
+}
+
 }  // namespace
 }  // namespace gantrain

@@ -150,7 +150,7 @@ TEST(ConfigTest, YamlRoundTripIsExact) {
 
 // The shipped config files document the built-in defaults; they must not drift apart.
 TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
-  for (std::string task : {"even-bits", "mnist"}) {
+  for (std::string task : {"even-bits", "mnist", "images"}) {
     Config from_file = default_config("even-bits");
     apply_settings(from_file,
                    read_config_file(std::string(GANTRAIN_SOURCE_DIR) + "/configs/" + task + ".yaml"));
@@ -161,7 +161,7 @@ TEST(ConfigTest, ShippedConfigsEqualBuiltInDefaults) {
 // ... and they list every key: a key left out still loads (its default applies), so the
 // comparison above cannot notice it.
 TEST(ConfigTest, ShippedConfigsListEveryKey) {
-  for (std::string task : {"even-bits", "mnist"}) {
+  for (std::string task : {"even-bits", "mnist", "images"}) {
     std::string path = std::string(GANTRAIN_SOURCE_DIR) + "/configs/" + task + ".yaml";
     std::set<std::string> listed;
     for (const auto& setting : read_config_file(path)) listed.insert(setting.key);

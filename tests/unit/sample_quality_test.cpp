@@ -162,3 +162,43 @@ TEST(Parzen, DimensionsAddUpAndSigmaIsChosenOnValidation) {
   torch::Tensor validation = torch::randn({500, 1});
   EXPECT_EQ(choose_parzen_sigma(samples, validation, {0.001, 0.2, 10.0}), 0.2);
 }
+
+// KID: the unbiased MMD^2 estimate with k(x, y) = (x.y / D + 1)^3 (Binkowski et al. 2018).
+TEST(SampleQualityKid, HandWorkedCase) {
+  // D = 1, real {0, 1}, fake {1, 2}: k(0,1) = 1; k(1,2) = 27; cross terms 1, 1, 8, 27.
+  // (1 + 1) / 2 + (27 + 27) / 2 - 2 (1 + 1 + 8 + 27) / 4 = 1 + 27 - 18.5.
+  EXPECT_NEAR(kernel_inception_distance(torch::tensor({0.0, 1.0}).view({2, 1}),
+                                        torch::tensor({1.0, 2.0}).view({2, 1})),
+              9.5, 1e-9);
+}
+
+TEST(SampleQualityKid, MatchesAllPairsSumsForUnequalSets) {
+  torch::manual_seed(2);
+  torch::Tensor x = torch::randn({7, 3}, torch::kDouble), y = torch::randn({5, 3}, torch::kDouble) + 0.5;
+  auto k = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return std::pow(a.dot(b).item<double>() / 3 + 1, 3);
+  };
+  double xx = 0, yy = 0, xy = 0;
+  for (int64_t i = 0; i < 7; ++i)
+    for (int64_t j = 0; j < 7; ++j) xx += i == j ? 0 : k(x[i], x[j]);
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = 0; j < 5; ++j) yy += i == j ? 0 : k(y[i], y[j]);
+  for (int64_t i = 0; i < 7; ++i)
+    for (int64_t j = 0; j < 5; ++j) xy += k(x[i], y[j]);
+  const double expected = xx / 42 + yy / 20 - 2 * xy / 35;
+  EXPECT_NEAR(kernel_inception_distance(x, y), expected, 1e-5 * std::abs(expected));
+  EXPECT_NEAR(kernel_inception_distance(y, x), expected, 1e-5 * std::abs(expected));
+}
+
+TEST(SampleQualityKid, NearZeroForOneDistributionAndGrowsWithTheShift) {
+  torch::manual_seed(3);
+  torch::Tensor a = torch::randn({2000, 16}), b = torch::randn({1500, 16});
+  const double same = kernel_inception_distance(a, b);
+  const double shifted = kernel_inception_distance(a, b + 0.5);
+  const double further = kernel_inception_distance(a, b + 1.0);
+  EXPECT_LT(std::abs(same), 0.005);
+  EXPECT_GT(shifted, 0.05);
+  EXPECT_GT(further, 2 * shifted);
+  EXPECT_THROW(kernel_inception_distance(a, b.narrow(0, 0, 1)), c10::Error);
+  EXPECT_THROW(kernel_inception_distance(a, torch::randn({10, 8})), c10::Error);
+}

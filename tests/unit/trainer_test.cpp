@@ -1,12 +1,22 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
+#include <thread>
 
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
+#include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/adam_archive.h"
 #include "gantrain/io/run_state.h"
 #include "gantrain/model_factory.h"
+#include "gantrain/models/diff_augment.h"
 #include "gantrain/task.h"
 #include "gantrain/torch_compat.h"
 #include "gantrain/trainer.h"
@@ -31,8 +41,13 @@ ToyRun make_run(const Config& c, bool with_data = true) {
   r.task = find_task(c.task).create(c);
   if (with_data) r.data = r.task->make_data(torch::kCPU, {});
   Networks n = make_networks(*r.task, c);
-  r.trainer = std::make_unique<Trainer>(n.generator, n.discriminator, c.model.latent_dim,
-                                        trainer_options(c), torch::kCPU, nullptr, n.ema);
+  TrainerOptions options = trainer_options(c);
+  if (c.task == "mnist") {  // the task's image layout, as the run wiring passes it
+    options.image_channels = kMnistShape.channels;
+    options.image_side = kMnistShape.side;
+  }
+  r.trainer = std::make_unique<Trainer>(n.generator, n.discriminator, c.model.latent_dim, options,
+                                        torch::kCPU, nullptr, n.ema);
   return r;
 }
 
@@ -375,6 +390,23 @@ std::vector<std::pair<std::string, std::function<void(Config&)>>> training_metho
       {"dcgan + ema", [](Config& c) { c.model.arch = ModelArch::kDcgan; c.train.ema_decay = 0.9; }},
       {"dcgan + spectral norm + hinge",
        [](Config& c) { c.model.arch = ModelArch::kDcgan; c.model.spectral_norm = true; c.train.loss = LossKind::kHinge; }},
+      // R1 every other step: the resumed half of a test takes it at step 4 only if the schedule
+      // follows the restored step count.
+      {"dcgan + diffaugment + r1",
+       [](Config& c) {
+         c.model.arch = ModelArch::kDcgan;
+         c.train.augment = Augment::kDiffAugment;
+         c.train.r1_gamma = 10;
+         c.train.r1_every = 2;
+       }},
+      {"diffaugment + r1 + ema + spectral norm",
+       [](Config& c) {
+         c.train.augment = Augment::kDiffAugment;
+         c.train.r1_gamma = 1;
+         c.train.r1_every = 2;
+         c.train.ema_decay = 0.9;
+         c.model.spectral_norm = true;
+       }},
   };
 }
 
@@ -458,4 +490,332 @@ TEST_F(TrainerTest, EmaLeavesGsTrainingUnchanged) {
   torch::manual_seed(0);
   ToyRun with_ema = make_run(c, false);
   EXPECT_EQ(image_steps(*with_ema.trainer, 0, 3), expected);
+}
+
+// ---- DiffAugment and R1 ----
+
+namespace {
+
+// A generator and a linear D (no hidden layer: D(x) = w.x + b, so grad_x D(x) = w for every x)
+// on `features` numbers.
+Trainer linear_d_trainer(Config c, int64_t features) {
+  c.model.g_hidden = {8};
+  c.model.d_hidden = {};
+  c.model.dropout = 0;
+  c.model.spectral_norm = false;
+  const SampleShape shape{features, 0, 0};
+  return Trainer(make_generator(c, shape, MlpOutput::kTanh), make_discriminator(c, shape),
+                 c.model.latent_dim, trainer_options(c), torch::kCPU);
+}
+
+bool same_parameters(torch::nn::Module& a, torch::nn::Module& b) {
+  auto pa = a.parameters(), pb = b.parameters();
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (!torch::equal(pa[i], pb[i])) return false;
+  return true;
+}
+
+// A linear D that keeps a copy of every batch it is shown.
+class RecordingDiscriminatorImpl : public DiscriminatorImpl {
+ public:
+  explicit RecordingDiscriminatorImpl(int64_t features)
+      : linear_(register_module("fc0", torch::nn::Linear(features, 1))) {}
+  torch::Tensor forward(torch::Tensor samples) override {
+    seen.push_back(samples.detach().clone());
+    return linear_->forward(samples);
+  }
+  std::vector<torch::Tensor> seen;
+
+ private:
+  torch::nn::Linear linear_;
+};
+
+}  // namespace
+
+TEST_F(TrainerTest, R1DisabledByDefaultAndDueOnEveryNthDiscriminatorUpdate) {
+  TrainerOptions o = trainer_options(default_config("even-bits"));
+  EXPECT_EQ(o.r1_gamma, 0.0);
+  EXPECT_EQ(o.augment, Augment::kNone);
+  EXPECT_EQ(o.image_side, 0);
+  EXPECT_FALSE(r1_due(o, 0));
+  o.r1_gamma = 1;
+  o.r1_every = 4;
+  for (int64_t update = 0; update < 12; ++update)
+    EXPECT_EQ(r1_due(o, update), update % 4 == 0) << update;
+}
+
+// For a linear D the penalty is gamma/2 |w|^2 (the logits' gradient is w), and it adds
+// r1_every * gamma * w to the weight's gradient and nothing to the bias's; with every loss.
+TEST_F(TrainerTest, R1PenaltyOfALinearDiscriminatorMatchesTheHandComputation) {
+  for (LossKind loss : {LossKind::kBce, LossKind::kHinge, LossKind::kLsgan}) {
+    SCOPED_TRACE(choice_name(loss));
+    const double gamma = 4;
+    const int64_t every = 3;
+    Config c = default_config("even-bits");
+    c.train.loss = loss;
+    c.train.r1_every = every;
+    torch::manual_seed(5);
+    Trainer plain = linear_d_trainer(c, 6);
+    c.train.r1_gamma = gamma;
+    torch::manual_seed(5);
+    Trainer regularised = linear_d_trainer(c, 6);
+    torch::Tensor w = regularised.discriminator()->parameters()[0].clone();  // [1, 6]
+    ASSERT_TRUE(w.equal(plain.discriminator()->parameters()[0]));
+
+    torch::Tensor real = torch::rand({16, 6});
+    torch::manual_seed(9);
+    StepStats a = plain.train_step({real});
+    torch::manual_seed(9);
+    StepStats b = regularised.train_step({real});
+    EXPECT_FALSE(a.r1_penalty.defined());
+    ASSERT_TRUE(b.r1_penalty.defined());
+    EXPECT_NEAR(b.r1_penalty.item<double>(), gamma / 2 * w.square().sum().item<double>(), 1e-6);
+    EXPECT_EQ(a.d_loss.item<double>(), b.d_loss.item<double>());  // d_loss is the GAN loss alone
+    EXPECT_FALSE(same_parameters(*plain.discriminator(), *regularised.discriminator()));
+
+    // After one update, Adam's first moment is (1 - beta1) g: the difference is the penalty's.
+    const FlatAdam& pa = plain.discriminator_optimizer();
+    const FlatAdam& pb = regularised.discriminator_optimizer();
+    const double kept = 1 - pb.hyper().beta1;
+    torch::Tensor weight_extra = (pb.exp_avg(0) - pa.exp_avg(0)) / kept;
+    EXPECT_TRUE(torch::allclose(weight_extra, every * gamma * w, 1e-4, 1e-5))
+        << weight_extra << "\n" << every * gamma * w;
+    EXPECT_TRUE(torch::allclose(pb.exp_avg(1), pa.exp_avg(1), 1e-6, 1e-8));
+  }
+}
+
+// With d_steps = 2 and r1_every = 3, step k holds D updates 2k and 2k + 1, and R1 falls on
+// updates 0, 3, 6, 9: steps 0, 1, 3 and 4. A run without R1, reset to the same state before
+// each step, makes the same update exactly on the other steps.
+TEST_F(TrainerTest, R1FollowsTheLazyScheduleAndChangesOnlyThoseUpdates) {
+  Config c = small_image_config();
+  c.train.d_steps = 2;
+  c.train.r1_gamma = 10;
+  c.train.r1_every = 3;
+  ToyRun regularised = make_run(c, false);
+  Config without = c;
+  without.train.r1_gamma = 0;
+  ToyRun shadow = make_run(without, false);
+  std::vector<int64_t> penalised, changed;
+  for (int64_t step = 0; step < 6; ++step) {
+    copy_trainer_state(*shadow.trainer, regularised);
+    std::vector<torch::Tensor> real = {torch::rand({8, 784}) * 2 - 1, torch::rand({8, 784}) * 2 - 1};
+    torch::manual_seed(50 + step);
+    StepStats s = regularised.trainer->train_step(real);
+    torch::manual_seed(50 + step);
+    shadow.trainer->train_step(real);
+    if (s.r1_penalty.defined()) {
+      penalised.push_back(step);
+      EXPECT_GT(s.r1_penalty.item<double>(), 0.0);
+    }
+    if (!same_parameters(*regularised.trainer->discriminator(), *shadow.trainer->discriminator()))
+      changed.push_back(step);
+  }
+  EXPECT_EQ(penalised, (std::vector<int64_t>{0, 1, 3, 4}));
+  EXPECT_EQ(changed, penalised);
+}
+
+TEST_F(TrainerTest, AugmentOnSamplesThatAreNotImagesIsRefused) {
+  Config c = default_config("even-bits");
+  c.train.augment = Augment::kDiffAugment;
+  EXPECT_THROW_MSG(make_run(c), ConfigError,
+                   "train.augment = diffaugment needs image samples; this task's samples are not images");
+  c.train.augment = Augment::kNone;
+  c.train.r1_gamma = 1;  // R1 needs no image layout
+  ToyRun r = make_run(c);
+  for (double loss : run_steps(r, 3, 1)) EXPECT_TRUE(std::isfinite(loss));
+}
+
+// Every batch D is shown, real and fake, in its update and in G's, comes augmented: flat
+// images of 0.7 and G's tanh outputs hold no zeros, augmented ones hold at least a cutout square
+// per channel. G's weights still move: its gradient goes through the augmentation.
+TEST_F(TrainerTest, AugmentationReachesEveryImageDSees) {
+  const int64_t channels = 3, side = 8, features = channels * side * side, n = 6;
+  for (const bool on : {false, true}) {
+    SCOPED_TRACE(on ? "diffaugment" : "none");
+    Config c = default_config("mnist");
+    c.model.g_hidden = {16};
+    c.train.order = StepOrder::kDiscriminatorFirst;
+    c.train.d_steps = 1;
+    c.train.augment = on ? Augment::kDiffAugment : Augment::kNone;
+    TrainerOptions options = trainer_options(c);
+    options.image_channels = channels;
+    options.image_side = side;
+    auto d = std::make_shared<RecordingDiscriminatorImpl>(features);
+    Trainer trainer(make_generator(c, {features, channels, side}, MlpOutput::kTanh), d,
+                    c.model.latent_dim, options, torch::kCPU);
+    torch::Tensor g_before = trainer.generator()->parameters()[0].clone();
+    trainer.train_step({torch::full({n, features}, 0.7)});
+    ASSERT_EQ(d->seen.size(), 2u);  // D's update: [real; fake] in one pass; G's: fake
+    EXPECT_EQ(d->seen[0].size(0), 2 * n);
+    EXPECT_EQ(d->seen[1].size(0), n);
+    const int64_t square = diff_augment_cutout_size(side) * diff_augment_cutout_size(side);
+    for (const torch::Tensor& batch : d->seen) {
+      torch::Tensor zeros = (batch == 0).sum(1);
+      if (on) {
+        EXPECT_GE(zeros.min().item<int64_t>(), channels * square);
+      } else {
+        EXPECT_EQ(zeros.max().item<int64_t>(), 0);
+      }
+    }
+    EXPECT_FALSE(g_before.equal(trainer.generator()->parameters()[0]));
+  }
+}
+
+// Augmentation and R1 with every loss, batch norm in D (separate real and fake passes), spectral
+// norm, EMA, bf16 autocast (R1's double backward through it), skip mode and several D steps:
+// finite statistics, a positive penalty where due, and both networks trained.
+TEST_F(TrainerTest, AugmentAndR1TrainASmallDcganFinitely) {
+  const std::vector<std::pair<std::string, std::function<void(Config&)>>> methods = {
+      {"bce, batch norm", [](Config&) {}},
+      {"hinge, spectral norm",
+       [](Config& c) { c.train.loss = LossKind::kHinge; c.model.spectral_norm = true; }},
+      {"lsgan, ema", [](Config& c) { c.train.loss = LossKind::kLsgan; c.train.ema_decay = 0.9; }},
+      {"bf16", [](Config& c) { c.train.precision = Precision::kBf16; }},
+      {"bf16, spectral norm",
+       [](Config& c) { c.train.precision = Precision::kBf16; c.model.spectral_norm = true; }},
+      {"skip mode, 2 d steps", [](Config& c) { c.train.on_nan = OnNan::kSkip; c.train.d_steps = 2; }},
+  };
+  const int64_t channels = 3, side = 16, features = channels * side * side;
+  for (const auto& [name, set] : methods) {
+    SCOPED_TRACE(name);
+    Config c = default_config("mnist");
+    c.model.arch = ModelArch::kDcgan;
+    c.model.g_channels = {8, 4};
+    c.model.d_channels = {4, 8};
+    c.train.augment = Augment::kDiffAugment;
+    c.train.r1_gamma = 10;
+    c.train.r1_every = 2;
+    set(c);
+    TrainerOptions options = trainer_options(c);
+    options.image_channels = channels;
+    options.image_side = side;
+    const SampleShape shape{features, channels, side};
+    Networks n{make_generator(c, shape, MlpOutput::kTanh), make_discriminator(c, shape),
+               c.train.ema_decay > 0 ? make_generator(c, shape, MlpOutput::kTanh) : nullptr};
+    Trainer trainer(n.generator, n.discriminator, c.model.latent_dim, options, torch::kCPU,
+                    nullptr, n.ema);
+    std::vector<torch::Tensor> g_before, d_before;
+    for (const auto& p : trainer.generator()->parameters()) g_before.push_back(p.clone());
+    for (const auto& p : trainer.discriminator()->parameters()) d_before.push_back(p.clone());
+    int64_t penalised = 0;
+    for (int64_t step = 0; step < 4; ++step) {
+      std::vector<torch::Tensor> real;
+      for (int64_t i = 0; i < c.train.d_steps; ++i) real.push_back(torch::rand({8, features}) * 2 - 1);
+      StepStats s = trainer.train_step(real);
+      for (const torch::Tensor& t : {s.d_loss, s.g_loss, s.d_real, s.d_fake})
+        EXPECT_TRUE(std::isfinite(t.item<double>())) << "step " << step;
+      if (s.r1_penalty.defined()) {
+        ++penalised;
+        EXPECT_EQ(s.r1_penalty.scalar_type(), torch::kFloat);
+        EXPECT_TRUE(std::isfinite(s.r1_penalty.item<double>()));
+        EXPECT_GT(s.r1_penalty.item<double>(), 0.0);
+      }
+    }
+    EXPECT_EQ(penalised, c.train.d_steps == 2 ? 4 : 2);
+    EXPECT_EQ(trainer.skipped_steps(), 0);
+    EXPECT_EQ(trainer.first_non_finite_step(), 0);
+    // Weights, not biases: hinge's gradient on D's last bias is 0 while every margin is active.
+    auto g = trainer.generator()->parameters(), d = trainer.discriminator()->parameters();
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (g[i].dim() < 2) continue;
+      EXPECT_FALSE(g[i].equal(g_before[i])) << "G " << i;
+    }
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (d[i].dim() < 2) continue;
+      EXPECT_FALSE(d[i].equal(d_before[i])) << "D " << i;
+    }
+  }
+}
+
+// A NaN that only the penalty sees (D's loss stays finite) is caught on its own update, in
+// both modes: skip drops the update, stop flags the step.
+TEST_F(TrainerTest, ANonFinitePenaltyIsCaughtOnItsOwnUpdate) {
+  for (const OnNan mode : {OnNan::kSkip, OnNan::kStop}) {
+    SCOPED_TRACE(choice_name(mode));
+    Config c = default_config("even-bits");
+    c.train.on_nan = mode;
+    c.train.r1_gamma = std::numeric_limits<double>::infinity();  // the penalty alone
+    c.train.r1_every = 1;
+    torch::manual_seed(5);
+    Trainer trainer = linear_d_trainer(c, 6);
+    torch::Tensor d_before = trainer.discriminator()->parameters()[0].clone();
+    StepStats s = trainer.train_step({torch::rand({16, 6})});
+    EXPECT_TRUE(std::isfinite(s.d_loss.item<double>()));
+    EXPECT_FALSE(std::isfinite(s.r1_penalty.item<double>()));
+    if (mode == OnNan::kSkip) {
+      EXPECT_EQ(trainer.skipped_steps(), 1);
+      EXPECT_TRUE(d_before.equal(trainer.discriminator()->parameters()[0]));
+    } else {
+      EXPECT_EQ(trainer.first_non_finite_step(), 1);
+    }
+  }
+}
+
+namespace {
+
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t size = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+// Data-parallel R1: each rank's penalty (on its own real shard) is part of the gradients the
+// all-reduce averages, so the replicas stay identical; a penalty added after the all-reduce
+// would make them differ. The penalty shown is the ranks' mean.
+TEST_F(TrainerTest, R1IsPartOfTheDataParallelGradientAverage) {
+  const int64_t world = 2, features = 6;
+  Config c = default_config("even-bits");
+  c.model.g_hidden = {8};
+  c.model.d_hidden = {8};
+  c.model.dropout = 0;
+  c.train.r1_gamma = 5;
+  c.train.r1_every = 1;
+  const SampleShape shape{features, 0, 0};
+  std::vector<Generator> gs;
+  std::vector<Discriminator> ds;
+  for (int64_t r = 0; r < world; ++r) {  // identical replicas, drawn before the threads start
+    torch::manual_seed(4);
+    gs.push_back(make_generator(c, shape, MlpOutput::kTanh));
+    ds.push_back(make_discriminator(c, shape));
+  }
+  const int port = free_loopback_port();
+  std::vector<std::string> errors(world);
+  std::vector<std::vector<torch::Tensor>> weights(world);
+  std::vector<double> shown(world);
+  std::vector<std::thread> ranks;
+  for (int64_t r = 0; r < world; ++r)
+    ranks.emplace_back([&, r] {
+      try {
+        distributed::WorkerEnv env;
+        env.rank = r;
+        env.world_size = world;
+        env.local_rank = r;
+        env.master_addr = "127.0.0.1";
+        env.master_port = port;
+        auto group = distributed::ProcessGroup::join(env, DistBackend::kGloo, torch::kCPU,
+                                                     std::chrono::seconds(20));
+        Trainer trainer(gs[r], ds[r], c.model.latent_dim, trainer_options(c), torch::kCPU,
+                        group.get());
+        // Each rank's own real shard, so the penalties differ.
+        StepStats s = trainer.train_step({torch::full({8, features}, r == 0 ? -0.8 : 0.9)});
+        shown[r] = s.r1_penalty.item<double>();
+        for (const auto& p : trainer.discriminator()->parameters()) weights[r].push_back(p.clone());
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& t : ranks) t.join();
+  ASSERT_EQ(errors, std::vector<std::string>(world, ""));
+  EXPECT_EQ(shown[0], shown[1]);
+  EXPECT_GT(shown[0], 0.0);
+  for (size_t i = 0; i < weights[0].size(); ++i) EXPECT_TRUE(weights[0][i].equal(weights[1][i])) << i;
 }

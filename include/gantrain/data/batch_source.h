@@ -43,11 +43,14 @@ class BatchSource {
 /// Shuffled mini-batches from one resident uint8 tensor [N, D], scaled to [-1, 1] per batch.
 /// Reshuffled each epoch with the device's default generator; the last partial batch is dropped.
 /// With a shard, each rank returns its rows of the global batch (every rank shuffles alike).
+/// With `mirror_width`, rows are images whose lines are that wide, and each is flipped
+/// left-right with probability 1/2 (data.mirror), drawn from the device's default generator.
 class TensorBatches : public BatchSource {
  public:
   /// `data` [N, D] uint8 already on the training device; global batch_size <= N, a multiple of
-  /// shard.world_size.
-  TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard = {});
+  /// shard.world_size; mirror_width 0 (no flips) or a divisor of D.
+  TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard = {},
+                int64_t mirror_width = 0);
   torch::Tensor next_batch() override;
   int64_t epoch() const override { return epoch_; }
   int64_t batches_per_epoch() const override { return data_.size(0) / batch_size_; }
@@ -58,6 +61,7 @@ class TensorBatches : public BatchSource {
   torch::Tensor data_;
   int64_t batch_size_;  // global
   Shard shard_;
+  int64_t mirror_width_;
   torch::Tensor order_;  // permutation of the current epoch
   int64_t position_ = 0;
   int64_t epoch_ = 0;

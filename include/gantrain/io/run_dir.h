@@ -15,6 +15,8 @@ struct RunDir {
   std::string log_path() const { return root + "/train.log"; }
   std::string run_info_path() const { return root + "/run.json"; }
   std::string eval_path() const { return root + "/eval.json"; }
+  /// The images task's memorisation check: samples over their nearest training images.
+  std::string closest_pairs_path() const { return root + "/closest_pairs.png"; }
   std::string report_path() const { return root + "/report.html"; }
   std::string samples_dir() const { return root + "/samples"; }
   std::string checkpoints_dir() const { return root + "/checkpoints"; }

@@ -20,6 +20,12 @@ FeatureMoments feature_moments(const torch::Tensor& features);
 /// |m1 - m2|^2 + tr(C1 + C2 - 2 (C1 C2)^(1/2)); >= 0, 0 for equal moments.
 double frechet_distance(const FeatureMoments& a, const FeatureMoments& b);
 
+/// Kernel Inception Distance (Binkowski et al. 2018, "Demystifying MMD GANs"): the unbiased
+/// estimate of MMD^2 between features real [M >= 2, D] and fake [N >= 2, D] with the cubic
+/// polynomial kernel k(x, y) = (x.y / D + 1)^3, over all pairs of the two whole sets (no
+/// subsets). 0 in expectation for equal distributions, so it can be slightly negative.
+double kernel_inception_distance(const torch::Tensor& real, const torch::Tensor& fake);
+
 /// KL(p || uniform) in nats of the distribution a histogram [K] of counts describes;
 /// empty bins contribute 0. In [0, log K]: 0 when uniform, log K when all in one bin.
 double kl_from_uniform(const torch::Tensor& counts);

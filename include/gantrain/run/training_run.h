@@ -24,6 +24,10 @@ class ProcessGroup;
 /// `seed`, so that looking at a run never moves its random stream.
 torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, torch::Device device);
 
+/// The loop's hyperparameters for this task: trainer_options(config) with the task's image
+/// layout, which train.augment needs.
+TrainerOptions task_trainer_options(const Task& task, const Config& config);
+
 class TrainingRun {
  public:
   /// Builds the run in this order: task; the evaluator (where `measures` and eval.every > 0:
