@@ -132,8 +132,11 @@ std::string evaluate(const EvalRequest& request) {
   write_eval_json(json, record);
   spdlog::info("wrote {}", json);
   if (const std::string pairs = evaluator->closest_pairs_png(); !pairs.empty()) {
+    // Beside eval.json: in the run directory unless --out names another place.
     const std::string file =
-        (std::filesystem::path(json).parent_path() / "closest_pairs.png").string();
+        request.out.empty()
+            ? RunDir{run_dir_of_checkpoint(trained.path)}.closest_pairs_path()
+            : (std::filesystem::path(json).parent_path() / "closest_pairs.png").string();
     write_file_atomic(file, pairs);
     spdlog::info("wrote {} (samples over their nearest training images)", file);
   }

@@ -228,10 +228,10 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(choice_key("data.on_bad_file", "images: a file that cannot be read", &C::data,
                            &DataConfig::on_bad_file));
     t.push_back(text_key("data.cache_dir",
-                         "images: folder of decoded caches; empty: $XDG_CACHE_HOME/gantrain, "
-                         "else ~/.cache/gantrain",
+                         "images: folder of decoded caches; empty: $GANTRAIN_CACHE, else "
+                         "$XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain",
                          &C::data, &DataConfig::cache_dir));
-    t.push_back(bool_key("data.mirror", "random left-right flips of real images", &C::data,
+    t.push_back(bool_key("data.mirror", "random left-right flips of real images (image tasks)", &C::data,
                          &DataConfig::mirror));
 
     t.push_back(int_key("train.steps", "training steps (generator updates); wins over epochs when > 0",

@@ -187,7 +187,7 @@ torch::Tensor Trainer::discriminator_logits(const torch::Tensor& samples) {
 
 torch::Tensor Trainer::augment(const torch::Tensor& samples) const {
   if (options_.augment == Augment::kNone) return samples;
-  return diff_augment(samples, options_.image_channels, options_.image_side);
+  return diff_augment(samples, options_.image_channels, options_.image_side, shard_);
 }
 
 void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake, bool r1,

@@ -33,7 +33,7 @@ struct DataConfig {
   FitMode fit = FitMode::kCrop;   ///< images: how a non-square picture becomes square
   int64_t max_pixels = 50'000'000;  ///< images: larger pictures (from the header) are skipped
   OnBadFile on_bad_file = OnBadFile::kSkip;  ///< images: an unreadable file is skipped or stops the run
-  std::string cache_dir;          ///< images: decoded-cache folder; empty: $XDG_CACHE_HOME/gantrain, else ~/.cache/gantrain
+  std::string cache_dir;          ///< images: decoded-cache folder; empty: cache_directory() (io/run_dir.h)
   bool mirror = false;            ///< random x-flips of real images
 };
 

@@ -143,14 +143,16 @@ void check_resume_keeps(const Config& config, const Config& resumed, const std::
   std::string changed;
   for (size_t i = 0; i < now.size(); ++i) {
     const std::string& key = now[i].key;
-    const bool fixed = key == "task" || key == "train.loss" || key.rfind("model.", 0) == 0;
+    // data.resolution and data.channels fix the models' input and output shapes too.
+    const bool fixed = key == "task" || key == "train.loss" || key.rfind("model.", 0) == 0 ||
+                       key == "data.resolution" || key == "data.channels";
     if (fixed && now[i].value != then[i].value)
       changed += (changed.empty() ? "" : ", ") + key + " (" + then[i].value + " in the run, " +
                  now[i].value + " now)";
   }
   if (!changed.empty())
-    throw ConfigError("--resume " + from + ": " + changed + ": the task, model.* keys and "
-                      "train.loss of a run cannot change; start a new run instead");
+    throw ConfigError("--resume " + from + ": " + changed + ": the task, model.* keys, "
+                      "data.resolution, data.channels and train.loss of a run cannot change; start a new run instead");
 }
 
 // A resumed run goes on in its own directory: another one named by --out or log.out is refused

@@ -143,14 +143,15 @@ int64_t pixel_offset(int64_t header_end) {
   return (header_end + kPixelAlignment - 1) / kPixelAlignment * kPixelAlignment;
 }
 
-// The header and the pixels of a cache file, mapped; nullopt-like (empty file name) when the
-// file is absent. Throws Error when it exists but is damaged.
+// The header and the pixels of a mapped cache file.
 struct Mapped {
   Header header;
   const uint8_t* pixels = nullptr;
   std::shared_ptr<const void> mapping;
 };
 
+// Maps `file` into `out`; false when there is none, or one of another version, or a damaged
+// one (each is decoded anew). Throws Error only when mmap fails.
 bool map_cache(const std::string& file, Mapped& out) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -171,13 +172,21 @@ bool map_cache(const std::string& file, Mapped& out) {
   if (std::memcmp(bytes, kMagic, magic) != 0) return false;  // another version: rebuilt
   uint64_t header_size = 0;
   std::memcpy(&header_size, bytes + magic, 8);
+  if (header_size > size - magic - 8) return false;  // damaged: decoded anew
   const int64_t header_end = static_cast<int64_t>(magic + 8 + header_size);
-  if (header_end > static_cast<int64_t>(size)) throw Error(file + ": damaged image cache (short)");
-  out.header = parse_header(std::string(bytes + magic + 8, header_size), file);
+  try {
+    out.header = parse_header(std::string(bytes + magic + 8, header_size), file);
+  } catch (const Error&) {
+    return false;
+  }
   const Header& h = out.header;
   const int64_t offset = pixel_offset(header_end);
-  if (static_cast<int64_t>(size) != offset + h.count * h.channels * h.resolution * h.resolution)
-    throw Error(file + ": damaged image cache (its size does not match its header)");
+  // Bounded before multiplying, so a damaged header cannot overflow.
+  const int64_t image_bytes = h.channels * h.resolution * h.resolution;
+  const int64_t pixel_bytes = static_cast<int64_t>(size) - offset;
+  if (h.resolution > 65536 || pixel_bytes < 0 || pixel_bytes % image_bytes != 0 ||
+      pixel_bytes / image_bytes != h.count)
+    return false;
   out.pixels = reinterpret_cast<const uint8_t*>(bytes + offset);
   out.mapping = std::move(mapping);
   return true;
@@ -223,7 +232,11 @@ class CacheLock {
   explicit CacheLock(const std::string& path)
       : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
     if (fd_ < 0) throw Error(path + ": cannot create the image cache's lock: " + std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd_);
+      throw Error(path + ": cannot lock the image cache: " + std::strerror(error));
     }
   }
   ~CacheLock() { ::close(fd_); }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -359,7 +360,12 @@ void parallel_for(int64_t n, int threads, const Work& work, const DecodeProgress
   };
   std::vector<std::thread> pool;
   const int64_t count = std::max<int64_t>(1, std::min<int64_t>(threads, n));
-  for (int64_t t = 0; t < count; ++t) pool.emplace_back(worker);
+  try {
+    for (int64_t t = 0; t < count; ++t) pool.emplace_back(worker);
+  } catch (const std::system_error& e) {
+    // Under a process limit: go on with the threads that started, or stop cleanly.
+    if (pool.empty()) throw Error(std::string("cannot start image decoding threads: ") + e.what());
+  }
   try {
     std::unique_lock<std::mutex> lock(mutex);
     while (!finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done == n; }))
@@ -495,7 +501,6 @@ DecodedImages decode_image_folder(const std::string& root, const FolderScan& sca
     ++kept;
   }
   result.pixels.resize(image_size * kept);
-  result.pixels.shrink_to_fit();
   std::map<std::string, int64_t> label_of;
   for (const auto& [folder, readable] : folders) {
     if (!readable) {

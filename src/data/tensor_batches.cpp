@@ -29,7 +29,9 @@ torch::Tensor TensorBatches::next_batch() {
   // uint8 [0, 255] -> float [-1, 1]; only the batch is ever converted.
   torch::Tensor batch = data_.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0);
   if (mirror_width_ == 0) return batch;
-  torch::Tensor flip = torch::rand({rows, 1}, batch.options()).lt(0.5);
+  // Drawn for the global batch, like its rows: ranks do not repeat each other's flips.
+  torch::Tensor flip =
+      torch::rand({batch_size_, 1}, batch.options()).narrow(0, shard_.rank * rows, rows).lt(0.5);
   torch::Tensor lines = batch.view({rows, -1, mirror_width_});
   return torch::where(flip.view({rows, 1, 1}), lines.flip({2}), lines).view({rows, -1});
 }

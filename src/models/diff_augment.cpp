@@ -49,7 +49,8 @@ torch::Tensor cut_out(const torch::Tensor& images, const torch::Tensor& corner, 
 int64_t diff_augment_max_shift(int64_t side) { return (side + 4) / 8; }
 int64_t diff_augment_cutout_size(int64_t side) { return (side + 1) / 2; }
 
-torch::Tensor diff_augment(const torch::Tensor& images, int64_t channels, int64_t side) {
+torch::Tensor diff_augment(const torch::Tensor& images, int64_t channels, int64_t side,
+                           Shard shard) {
   TORCH_CHECK(channels > 0 && side > 0 && images.dim() == 2 &&
                   images.size(1) == channels * side * side,
               "diff_augment: expected [N, ", channels, " * ", side, " * ", side, "] images, got ",
@@ -59,14 +60,18 @@ torch::Tensor diff_augment(const torch::Tensor& images, int64_t channels, int64_
   // fixes every later draw, and nothing waits on a host-to-device copy.
   const auto real = torch::TensorOptions().device(images.device());
   const auto whole = real.dtype(torch::kLong);
-  torch::Tensor brightness = torch::rand({n}, real) - 0.5;
-  torch::Tensor saturation = torch::rand({n}, real) * 2;  // drawn for 1 channel too: one stream
-  torch::Tensor contrast = torch::rand({n}, real) + 0.5;
+  // Every rank shares one stream: draws for all ranks' rows, this rank keeps its own, so that
+  // ranks do not repeat each other's augmentations.
+  const int64_t rows = n * shard.world_size;
+  auto mine = [&](torch::Tensor t) { return t.narrow(0, shard.rank * n, n); };
+  torch::Tensor brightness = mine(torch::rand({rows}, real) - 0.5);
+  torch::Tensor saturation = mine(torch::rand({rows}, real) * 2);  // drawn for 1 channel too
+  torch::Tensor contrast = mine(torch::rand({rows}, real) + 0.5);
   const int64_t max_shift = diff_augment_max_shift(side), size = diff_augment_cutout_size(side);
-  torch::Tensor shift = torch::randint(-max_shift, max_shift + 1, {n, 2}, whole);
+  torch::Tensor shift = mine(torch::randint(-max_shift, max_shift + 1, {rows, 2}, whole));
   // Inside the image, so every cutout hides exactly size x size pixels (the paper's
   // implementation lets the square run off the edge).
-  torch::Tensor corner = torch::randint(0, side - size + 1, {n, 2}, whole);
+  torch::Tensor corner = mine(torch::randint(0, side - size + 1, {rows, 2}, whole));
 
   torch::Tensor x = images.reshape({n, channels, side, side});
   x = adjust_colour(x, brightness, saturation, contrast);

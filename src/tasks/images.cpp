@@ -13,6 +13,7 @@
 #include "gantrain/io/run_dir.h"
 #include "gantrain/model_factory.h"
 #include "gantrain/models/dcgan.h"
+#include "io/json_text.h"
 #include "tasks/tasks.h"
 
 namespace gantrain::detail {
@@ -46,24 +47,20 @@ DecodeProgress progress_line() {
   };
 }
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') out += std::string("\\") + static_cast<char>(c);
-    else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
-
-// DCGAN widths for a side when the config leaves them empty: one stage per doubling from a base
-// map of 3 to 7 pixels (4x4 for powers of two), 64 channels at the finest stage, doubling
-// towards the coarse end up to 512 (Radford et al.'s 64x64 network: [512, 256, 128, 64]).
-std::vector<int64_t> default_widths(int64_t side, bool generator) {
+// Stages of the default DCGAN for a side: halvings while the map stays even and 3 or more.
+size_t default_stages(int64_t side) {
   size_t stages = 0;
   while (side % (int64_t{2} << stages) == 0 && side / (int64_t{2} << stages) >= 3) ++stages;
+  return stages;
+}
+
+// DCGAN widths for a side when the config leaves them empty: one stage per doubling down to the
+// base map (4x4 for powers of two), 64 channels at the finest stage, doubling towards the coarse
+// end up to 512 (Radford et al.'s 64x64 network: [512, 256, 128, 64]).
+std::vector<int64_t> default_widths(int64_t side, bool generator) {
+  const size_t stages = default_stages(side);
   std::vector<int64_t> widths;
-  for (size_t i = 0; i < std::max<size_t>(stages, 1); ++i)
+  for (size_t i = 0; i < stages; ++i)
     widths.push_back(std::min<int64_t>(512, int64_t{64} << i));
   if (generator) std::reverse(widths.begin(), widths.end());  // G lists coarse to fine
   return widths;
@@ -77,17 +74,23 @@ class Images : public Task {
 
   void prepare(Config& config, bool announce) override {
     if (config.model.arch == ModelArch::kDcgan) {
-      if (dcgan_base_side(config.data.resolution, 1) < 3)
-        throw ConfigError("data.resolution = " + std::to_string(config.data.resolution) +
-                          ": model.arch dcgan needs an even side of at least 6 (such as 16, 28, "
-                          "32 or 64); use another resolution or model.arch mlp");
+      const int64_t side = config.data.resolution;
+      const size_t stages = default_stages(side);
+      // The base map's kernel is base x base: a large one (side 200: 25x25) is slow and huge.
+      const bool default_widths_asked =
+          config.model.g_channels.empty() || config.model.d_channels.empty();
+      if (default_widths_asked && (stages == 0 || side >> stages > 8))
+        throw ConfigError("data.resolution = " + std::to_string(side) +
+                          ": model.arch dcgan needs a side that halves down to 3 to 8 pixels "
+                          "(such as 16, 24, 28, 32, 48, 64, 96 or 128); use one of those or "
+                          "model.arch mlp");
       if (config.model.g_channels.empty())
         config.model.g_channels = default_widths(config.data.resolution, true);
       if (config.model.d_channels.empty())
         config.model.d_channels = default_widths(config.data.resolution, false);
     }
-    config.data.channels = load(announce).channels;
     config_ = config;
+    config.data.channels = config_.data.channels = load(announce).channels;
   }
 
   SampleShape sample_shape() const override {
@@ -121,7 +124,7 @@ class Images : public Task {
     for (int64_t label : data.labels) label < 0 ? ++unlabelled : ++counts[label];
     std::string labels = "{\n  \"classes\": [";
     for (size_t i = 0; i < data.classes.size(); ++i)
-      labels += (i ? ", " : "") + json_string(data.classes[i]);
+      labels += (i ? ", " : "") + json_quoted(data.classes[i]);
     labels += "],\n  \"counts\": [";
     for (size_t i = 0; i < counts.size(); ++i) labels += (i ? ", " : "") + std::to_string(counts[i]);
     labels += "],\n  \"unlabelled\": " + std::to_string(unlabelled) + ",\n  \"skipped\": " +

@@ -65,9 +65,11 @@ class FeatureModel {
     std::vector<torch::Tensor> out;
     for (int64_t start = 0; start < images.size(0); start += rows) {
       torch::Tensor x = images.narrow(0, start, std::min(rows, images.size(0) - start)).to(device_);
+      // A copy either way: an in-place op inside the user's model must not reach the samples
+      // the other groups measure next.
       x = x.scalar_type() == torch::kByte ? x.to(torch::kFloat).div_(127.5).sub_(1.0)
-                                          : x.to(torch::kFloat);
-      x = x.view({-1, channels_, side_, side_});
+                                          : x.to(torch::kFloat, false, /*copy=*/true);
+      x = x.reshape({-1, channels_, side_, side_});
       c10::IValue y;
       try {
         y = module_.forward({x});
@@ -302,8 +304,9 @@ std::unique_ptr<Evaluator> make_images_evaluator(const Config& config, const Ima
                   data.pixels.size(0) >= 2 && data.labels.numel() == data.pixels.size(0),
               "images eval: expected pixels [N >= 2, ", data.channels * data.side * data.side,
               "] uint8 and labels [N], got ", data.pixels.sizes(), " and ", data.labels.sizes());
-  // The groups are fixed by the config, so metrics.csv keeps its columns: a group that cannot
-  // measure this folder is left out with a warning under "all", and is an error when named.
+  // The config and the folder fix the groups (a changed folder may change metrics.csv's columns
+  // on resume): a group that cannot measure this folder is left out with a warning under
+  // "all", and is an error when named.
   const bool all = config.eval.metrics.empty() || config.eval.metrics == "all";
   std::vector<std::string> kept;
   for (const auto& group : groups) {

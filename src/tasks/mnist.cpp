@@ -39,7 +39,8 @@ class Mnist : public Task {
     torch::Tensor images =
         torch::from_blob(train.images.data.data(), {n, kPixels}, torch::kByte)
             .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
-    return std::make_unique<TensorBatches>(images, config_.train.batch_size, shard);
+    return std::make_unique<TensorBatches>(images, config_.train.batch_size, shard,
+                                           config_.data.mirror ? kSide : 0);
   }
 
   std::vector<std::string> eval_groups() const override {

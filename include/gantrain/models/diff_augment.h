@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "gantrain/data/batch_source.h"
+
 namespace gantrain {
 
 /// Per-image colour change: x + brightness, then saturation (scaling each pixel's distance from
@@ -31,7 +33,9 @@ int64_t diff_augment_cutout_size(int64_t side);
 /// Colour, translation and cutout with parameters drawn per image from the global RNG of the
 /// images' device (brightness U(-0.5, 0.5), saturation U(0, 2), contrast U(0.5, 1.5), shifts
 /// uniform in [-side/8, side/8], the cutout square anywhere inside the image).
-/// images [N, channels * side * side] -> the same shape.
-torch::Tensor diff_augment(const torch::Tensor& images, int64_t channels, int64_t side);
+/// images [N, channels * side * side] -> the same shape. In data-parallel training (`shard`)
+/// the parameters are drawn for every rank's rows and this rank's are used, like the noise.
+torch::Tensor diff_augment(const torch::Tensor& images, int64_t channels, int64_t side,
+                           Shard shard = {});
 
 }  // namespace gantrain
