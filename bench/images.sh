@@ -21,7 +21,7 @@ if [ ! -d "$work/fashion-10k" ]; then
   for class in "$work"/fashion/*/; do
     name=$(basename "$class")
     mkdir -p "$work/fashion-10k/$name"
-    find "$class" -name '*.png' | sort | head -1000 | xargs -I{} ln {} "$work/fashion-10k/$name/"
+    find "$class" -name '*.png' | sort | sed -n '1,1000p' | xargs -I{} ln {} "$work/fashion-10k/$name/"
   done
 fi
 if [ ! -d "$work/fashion-100k" ]; then
@@ -30,7 +30,7 @@ if [ ! -d "$work/fashion-100k" ]; then
   mkdir -p "$work/fashion-100k/b"
   for class in 0-t-shirt 1-trouser 2-pullover 3-dress 4-coat 5-sandal 6-shirt 7-sneaker 8-bag 9-ankle-boot; do
     mkdir -p "$work/fashion-100k/b/$class"
-    find "$work/fashion/$class" -name '*.png' | sort | head -4000 | xargs -I{} ln {} "$work/fashion-100k/b/$class/"
+    find "$work/fashion/$class" -name '*.png' | sort | sed -n '1,4000p' | xargs -I{} ln {} "$work/fashion-100k/b/$class/"
   done
 fi
 venv=deps/venv-pil

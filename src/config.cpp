@@ -193,10 +193,12 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(real_key("model.dropout", "discriminator dropout after each hidden layer",
                          &C::model, &ModelConfig::dropout, 0.0, 1.0, false, true));
     t.push_back(widths_key("model.g_channels",
-                           "dcgan: generator channels, one per 2x upsampling stage (2 for 28x28)",
+                           "dcgan: generator channels, one per 2x upsampling stage (2 for 28x28); "
+                           "images: [] = from data.resolution",
                            &C::model, &ModelConfig::g_channels));
     t.push_back(widths_key("model.d_channels",
-                           "dcgan: discriminator channels, one per 2x downsampling stage",
+                           "dcgan: discriminator channels, one per 2x downsampling stage; images: [] = "
+                           "from data.resolution",
                            &C::model, &ModelConfig::d_channels));
     t.push_back(bool_key("model.spectral_norm",
                          "spectral normalisation of every discriminator layer (dcgan: replaces "
@@ -208,7 +210,7 @@ const std::vector<KeySpec>& key_table() {
     t.push_back(text_key("data.dir",
                          "directory of IDX files; empty: for mnist $GANTRAIN_DATA, else "
                          "data/mnist; for fashion-mnist $GANTRAIN_FASHION_MNIST, else "
-                         "/usr/share/datasets/fashion-mnist",
+                         "/usr/share/datasets/fashion-mnist; images: the folder of pictures",
                          &C::data, &DataConfig::dir));
     t.push_back(int_key("data.limit", "use only the first N training images; 0 = all", &C::data,
                         &DataConfig::limit, 0, 1000000000));

@@ -18,6 +18,14 @@ void check_count(const std::string& key, const std::vector<int64_t>& widths, dou
                       std::to_string(kMaxParameters));
 }
 
+// The stage counts that fit `side`, as "1 or 2" (28x28) or "1 to 4" (64x64).
+std::string fitting_stages(int64_t side) {
+  size_t most = 0;
+  while (dcgan_base_side(side, most + 1) > 0) ++most;
+  if (most <= 1) return most == 1 ? "1" : "no";
+  return "1 " + std::string(most == 2 ? "or " : "to ") + std::to_string(most);
+}
+
 // A DCGAN's options, once model.arch = dcgan is known to fit the task's samples.
 DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
   if (shape.channels == 0)
@@ -30,7 +38,8 @@ DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
       throw ConfigError(std::string(key) + " = " + format_int_list(*widths) + ": each width is one 2x " +
                         "resolution stage, and " + std::to_string(widths->size()) +
                         " stages do not fit " + std::to_string(shape.side) + "x" +
-                        std::to_string(shape.side) + " images (expected 1 or 2 widths for 28x28)");
+                        std::to_string(shape.side) + " images (expected " +
+                        fitting_stages(shape.side) + " widths)");
   }
   DcganOptions o;
   o.latent_dim = m.latent_dim;

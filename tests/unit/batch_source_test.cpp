@@ -68,5 +68,18 @@ TEST_F(BatchSourceTest, MirrorFlipsAboutHalfOfTheImagesLeftRight) {
   EXPECT_THROW(TensorBatches(data, 4, {}, 4), c10::Error);  // 6 pixels are no lines of 4
 }
 
+// Mirrored shards: the ranks' flips are those one process draws for their rows, not one rank's
+// flips repeated on every rank.
+TEST_F(BatchSourceTest, MirroredShardsFlipAsOneProcessDoes) {
+  torch::Tensor data = torch::arange(64 * 6, torch::kInt).remainder(251).to(torch::kByte).view({64, 6});
+  auto draw = [&](Shard shard) {
+    torch::manual_seed(3);
+    TensorBatches batches(data, 32, shard, 3);
+    return batches.next_batch();
+  };
+  const torch::Tensor whole = draw({});
+  EXPECT_TRUE(torch::equal(torch::cat({draw({0, 2}), draw({1, 2})}), whole));
+}
+
 }  // namespace
 }  // namespace gantrain
