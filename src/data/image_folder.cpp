@@ -225,38 +225,37 @@ bool resize(const uint8_t* in, int w, int h, int in_stride, uint8_t* out, int ou
 }
 
 // Decodes one file's bytes into `out` ([channels, res, res]); returns "" or why it failed.
-std::string decode_into(const uint8_t* data, size_t size, const DecodeSettings& settings,
-                        int channels, uint8_t* out) {
+// "truncated or corrupt PNG" (or "picture" when the format is unknown).
+std::string corrupt_reason(const std::string& format) {
+  return "truncated or corrupt " + (format.empty() ? std::string("picture") : format);
+}
+
+// Why the picture in `data` cannot be decoded under `settings`, from its header alone (nothing
+// is allocated for its pixels); empty when it can.
+std::string header_problem(const uint8_t* data, size_t size, const DecodeSettings& settings) {
   if (size == 0) return "empty file";
   if (size > static_cast<size_t>(INT_MAX)) return "file over 2 GiB";
-  const int n = static_cast<int>(size);
   const std::string format = format_of(data, size);
-  const std::string corrupt = "truncated or corrupt " + (format.empty() ? "picture" : format);
   int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(data, n, &w, &h, &comp)) {
+  if (!stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &comp)) {
     const auto dims = header_size(format, data, size);
     // Divided rather than multiplied: header sizes of up to 2^32 x 2^32 would overflow.
     if (dims && dims->first > 0 && dims->second > settings.max_pixels / dims->first)
       return over_max_pixels(dims->first, dims->second, settings.max_pixels);
     if (format.empty()) return "not a PNG, JPEG, GIF, BMP, TGA or PNM picture";
-    return corrupt + stb_reason();
+    return corrupt_reason(format) + stb_reason();
   }
   // stb_image accepts a PNM cut after its magic number as 0x0.
-  if (w < 1 || h < 1) return corrupt + " (" + std::to_string(w) + "x" + std::to_string(h) + ")";
-  // Checked from the header, before stb_image allocates anything for the pixels.
+  if (w < 1 || h < 1)
+    return corrupt_reason(format) + " (" + std::to_string(w) + "x" + std::to_string(h) + ")";
   if (int64_t{w} * h > settings.max_pixels) return over_max_pixels(w, h, settings.max_pixels);
+  return "";
+}
 
-  int src_channels = 0;
-  // 16-bit samples come back reduced to 8 bits.
-  const std::unique_ptr<stbi_uc, StbiFree> src(
-      stbi_load_from_memory(data, n, &w, &h, &src_channels, 0));
-  if (!src) return corrupt + stb_reason();
-  if (w < 1 || h < 1) return corrupt + " (" + std::to_string(w) + "x" + std::to_string(h) + ")";
-
-  // To `channels` interleaved, alpha composited on black.
-  const size_t pixels = static_cast<size_t>(w) * h;
+// `pixels` samples of `src_channels` each -> `channels` (1 or 3) interleaved, alpha composited
+// on black, gray expanded or colour reduced to luma.
+std::vector<uint8_t> to_channels(const uint8_t* s, size_t pixels, int src_channels, int channels) {
   std::vector<uint8_t> flat(pixels * channels);
-  const uint8_t* s = src.get();
   const bool gray_src = src_channels <= 2;
   const bool has_alpha = src_channels == 2 || src_channels == 4;
   for (size_t i = 0; i < pixels; ++i, s += src_channels) {
@@ -274,13 +273,18 @@ std::string decode_into(const uint8_t* data, size_t size, const DecodeSettings& 
       flat[i * 3 + 2] = static_cast<uint8_t>(b);
     }
   }
+  return flat;
+}
 
-  const int res = static_cast<int>(settings.resolution);
+// A w x h interleaved picture -> `out`, planar [channels, res, res], as `fit` says; false when
+// resizing runs out of memory.
+bool fit_square(const std::vector<uint8_t>& flat, int w, int h, int channels, FitMode fit,
+                int res, uint8_t* out) {
   const int row = w * channels;
   const int res_row = res * channels;
   std::vector<uint8_t> square(static_cast<size_t>(res) * res_row, 0);
   bool ok = true;
-  switch (settings.fit) {
+  switch (fit) {
     case FitMode::kCrop: {
       const int side = std::min(w, h);
       const uint8_t* corner = flat.data() + static_cast<size_t>((h - side) / 2) * row +
@@ -304,12 +308,29 @@ std::string decode_into(const uint8_t* data, size_t size, const DecodeSettings& 
       ok = resize(flat.data(), w, h, row, square.data(), res, res, res_row, channels);
       break;
   }
-  if (!ok) return "out of memory while resizing";
-
+  if (!ok) return false;
   // Interleaved [res, res, channels] -> planar [channels, res, res].
   const size_t plane = static_cast<size_t>(res) * res;
   for (size_t i = 0; i < plane; ++i)
     for (int c = 0; c < channels; ++c) out[c * plane + i] = square[i * channels + c];
+  return true;
+}
+
+std::string decode_into(const uint8_t* data, size_t size, const DecodeSettings& settings,
+                        int channels, uint8_t* out) {
+  if (std::string problem = header_problem(data, size, settings); !problem.empty())
+    return problem;
+  int w = 0, h = 0, src_channels = 0;
+  // 16-bit samples come back reduced to 8 bits.
+  const std::unique_ptr<stbi_uc, StbiFree> src(
+      stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &src_channels, 0));
+  const std::string corrupt = corrupt_reason(format_of(data, size));
+  if (!src) return corrupt + stb_reason();
+  if (w < 1 || h < 1) return corrupt + " (" + std::to_string(w) + "x" + std::to_string(h) + ")";
+  const std::vector<uint8_t> flat =
+      to_channels(src.get(), static_cast<size_t>(w) * h, src_channels, channels);
+  if (!fit_square(flat, w, h, channels, settings.fit, static_cast<int>(settings.resolution), out))
+    return "out of memory while resizing";
   return "";
 }
 
@@ -380,6 +401,71 @@ void parallel_for(int64_t n, int threads, const Work& work, const DecodeProgress
   if (progress) progress(n, n);
 }
 
+// 1 when every picture whose header can be read is gray (1 or 2 components), else 3. From the
+// headers alone (stbi_info reads only those), so that nothing is decoded twice; a file whose
+// header fails counts for neither, and its decode says why.
+int64_t detect_channels(const std::string& root, const std::vector<SourceFile>& files,
+                        const DecodeSettings& settings, int threads) {
+  std::vector<int> comps(files.size(), 0);
+  parallel_for(
+      static_cast<int64_t>(files.size()), threads,
+      [&](int64_t i) {
+        // O_NONBLOCK and the type check: a FIFO swapped in since the scan must not hang us.
+        const int fd = ::open(join(root, files[i].path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) return;
+        struct stat st {};
+        FILE* f = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? ::fdopen(fd, "rb") : nullptr;
+        if (!f) {
+          ::close(fd);
+          return;
+        }
+        int w = 0, h = 0, comp = 0;
+        if (stbi_info_from_file(f, &w, &h, &comp) && int64_t{w} * h <= settings.max_pixels)
+          comps[i] = comp;
+        std::fclose(f);
+      },
+      nullptr);
+  const bool any = std::any_of(comps.begin(), comps.end(), [](int c) { return c > 0; });
+  const bool all_gray =
+      std::all_of(comps.begin(), comps.end(), [](int c) { return c == 0 || c <= 2; });
+  return any && all_gray ? 1 : 3;
+}
+
+// Fills `result`'s sources, skipped list, classes and labels from the scan and each file's
+// decode failure (empty: decoded), moving the kept images' pixels down over the gaps.
+void keep_readable(const FolderScan& scan, const std::vector<std::string>& reasons,
+                   size_t image_size, DecodedImages& result) {
+  const auto& files = scan.files;
+  result.skipped = scan.unreadable;
+  std::map<std::string, bool> folders;  // first-level folder -> has a readable image
+  size_t kept = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const bool good = reasons[i].empty();
+    if (!files[i].folder.empty()) folders[files[i].folder] = folders[files[i].folder] || good;
+    if (!good) {
+      result.skipped.push_back({files[i].path, reasons[i]});
+      continue;
+    }
+    if (kept != i)
+      std::memmove(result.pixels.data() + image_size * kept, result.pixels.data() + image_size * i,
+                   image_size);
+    result.sources.push_back(files[i]);
+    ++kept;
+  }
+  result.pixels.resize(image_size * kept);
+  std::map<std::string, int64_t> label_of;
+  for (const auto& [folder, readable] : folders) {
+    if (!readable) {
+      result.empty_classes.push_back(folder);
+      continue;
+    }
+    label_of[folder] = static_cast<int64_t>(result.classes.size());
+    result.classes.push_back(folder);
+  }
+  for (const SourceFile& f : result.sources)
+    result.labels.push_back(f.folder.empty() ? -1 : label_of.at(f.folder));
+}
+
 }  // namespace
 
 bool is_image_file_name(const std::string& path) {
@@ -432,34 +518,7 @@ DecodedImages decode_image_folder(const std::string& root, const FolderScan& sca
   DecodedImages result;
   result.resolution = settings.resolution;
   result.channels = settings.channels;
-  if (result.channels == 0) {
-    // From the headers alone (stbi_info reads only those), so that nothing is decoded twice.
-    // A file whose header fails counts for neither; its decode below says why.
-    std::vector<int> comps(files.size(), 0);
-    parallel_for(
-        n, threads,
-        [&](int64_t i) {
-          // O_NONBLOCK and the type check: a FIFO swapped in since the scan must not hang us.
-          const int fd =
-              ::open(join(root, files[i].path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-          if (fd < 0) return;
-          struct stat st {};
-          FILE* f = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? ::fdopen(fd, "rb") : nullptr;
-          if (!f) {
-            ::close(fd);
-            return;
-          }
-          int w = 0, h = 0, comp = 0;
-          if (stbi_info_from_file(f, &w, &h, &comp) && int64_t{w} * h <= settings.max_pixels)
-            comps[i] = comp;
-          std::fclose(f);
-        },
-        nullptr);
-    const bool any = std::any_of(comps.begin(), comps.end(), [](int c) { return c > 0; });
-    const bool all_gray =
-        std::all_of(comps.begin(), comps.end(), [](int c) { return c == 0 || c <= 2; });
-    result.channels = any && all_gray ? 1 : 3;
-  }
+  if (result.channels == 0) result.channels = detect_channels(root, files, settings, threads);
 
   const size_t image_size =
       static_cast<size_t>(result.channels * settings.resolution * settings.resolution);
@@ -483,35 +542,7 @@ DecodedImages decode_image_folder(const std::string& root, const FolderScan& sca
       },
       progress);
 
-  // Keep the good ones in scan order, moving their pixels down over the gaps.
-  result.skipped = scan.unreadable;
-  std::map<std::string, bool> folders;  // first-level folder -> has a readable image
-  size_t kept = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const bool good = reasons[i].empty();
-    if (!files[i].folder.empty()) folders[files[i].folder] = folders[files[i].folder] || good;
-    if (!good) {
-      result.skipped.push_back({files[i].path, reasons[i]});
-      continue;
-    }
-    if (kept != i)
-      std::memmove(result.pixels.data() + image_size * kept, result.pixels.data() + image_size * i,
-                   image_size);
-    result.sources.push_back(files[i]);
-    ++kept;
-  }
-  result.pixels.resize(image_size * kept);
-  std::map<std::string, int64_t> label_of;
-  for (const auto& [folder, readable] : folders) {
-    if (!readable) {
-      result.empty_classes.push_back(folder);
-      continue;
-    }
-    label_of[folder] = static_cast<int64_t>(result.classes.size());
-    result.classes.push_back(folder);
-  }
-  for (const SourceFile& f : result.sources)
-    result.labels.push_back(f.folder.empty() ? -1 : label_of.at(f.folder));
+  keep_readable(scan, reasons, image_size, result);
   return result;
 }
 
