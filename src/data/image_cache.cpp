@@ -146,6 +146,7 @@ int64_t pixel_offset(int64_t header_end) {
 // The header and the pixels of a mapped cache file.
 struct Mapped {
   Header header;
+  std::string fingerprint;  // of the header's text: the sources, settings, labels and skips
   const uint8_t* pixels = nullptr;
   std::shared_ptr<const void> mapping;
 };
@@ -175,7 +176,9 @@ bool map_cache(const std::string& file, Mapped& out) {
   if (header_size > size - magic - 8) return false;  // damaged: decoded anew
   const int64_t header_end = static_cast<int64_t>(magic + 8 + header_size);
   try {
-    out.header = parse_header(std::string(bytes + magic + 8, header_size), file);
+    const std::string text(bytes + magic + 8, header_size);
+    out.header = parse_header(text, file);
+    out.fingerprint = hex16(fnv1a(text));
   } catch (const Error&) {
     return false;
   }
@@ -268,7 +271,7 @@ ImageCache from_mapped(const std::string& file, Mapped mapped, int64_t files_fou
   c.classes = h.classes;
   c.empty_classes = h.empty_classes;
   c.skipped = h.skipped;
-  c.fingerprint = hex16(fnv1a(header_text(h, std::vector<SourceFile>(h.count))));
+  c.fingerprint = mapped.fingerprint;
   c.pixels = mapped.pixels;
   c.mapping = std::move(mapped.mapping);
   return c;
