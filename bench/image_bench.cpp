@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     start = std::chrono::steady_clock::now();
     for (int i = 0; i < repeats; ++i) batches.next_batch();
     const double draw_ms = seconds_since(start) * 1000 / repeats;
-    torch::Tensor real = batches.next_batch();
+    torch::Tensor real = batches.next_batch().samples;
     start = std::chrono::steady_clock::now();
     for (int i = 0; i < repeats; ++i) diff_augment(real, cache.channels, cache.resolution);
     const double augment_ms = seconds_since(start) * 1000 / repeats;

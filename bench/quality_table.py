@@ -26,7 +26,10 @@ def read_run(run_dir):
         if row.get("fid"):
             points.append({"step": step, "epoch": int(row["epoch"]), "seconds": seconds,
                            "fid": float(row["fid"]), "is": float(row["inception_score"]),
-                           "modes": int(float(row["modes_covered"]))})
+                           "modes": int(float(row["modes_covered"])),
+                           # conditional runs (eval.metrics with "classes") only
+                           "fidelity": float(row["class_fidelity"]) if row.get("class_fidelity") else None,
+                           "intra_fid": float(row["intra_fid"]) if row.get("intra_fid") else None})
     return points
 
 
@@ -91,8 +94,10 @@ def main():
     for name, points in runs:
         print(f"{name}:")
         for p in points:
+            classes = (f"  class fidelity {100 * p['fidelity']:5.1f}%  intra-FID {p['intra_fid']:7.2f}"
+                       if p["fidelity"] is not None else "")
             print(f"  step {p['step']:>6}  epoch {p['epoch']:>3}  {p['seconds']:7.1f} s  "
-                  f"FID {p['fid']:8.2f}  IS {p['is']:5.2f}  modes {p['modes']}/10")
+                  f"FID {p['fid']:8.2f}  IS {p['is']:5.2f}  modes {p['modes']}/10{classes}")
     header = "run".ljust(24) + "".join(f"  FID@{t:g}s  modes" for t in times)
     print(header + "  last: s, FID, modes")
     for name, points in runs:

@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   Networks networks = make_networks(*task, config);
   Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
                   task_trainer_options(*task, config), torch::kCPU, nullptr, networks.ema);
-  std::vector<torch::Tensor> real(static_cast<size_t>(config.train.d_steps));
+  std::vector<Batch> real(static_cast<size_t>(config.train.d_steps));
   auto run = [&](int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       for (auto& batch : real) batch = data->next_batch();

@@ -73,7 +73,7 @@ bool small_enough(const gantrain::Config& c) {
 class RandomImages : public gantrain::BatchSource {
  public:
   explicit RandomImages(int64_t batch_size) : batch_size_(batch_size) {}
-  torch::Tensor next_batch() override { return torch::rand({batch_size_, 784}) * 2 - 1; }
+  gantrain::Batch next_batch() override { return torch::rand({batch_size_, 784}) * 2 - 1; }
   int64_t epoch() const override { return 1; }
   int64_t batches_per_epoch() const override { return 0; }
 
@@ -98,7 +98,7 @@ void load(const std::string& path) {
   gantrain::RunState state = gantrain::load_run_state(archive, trainer, *data, {});
   gantrain::set_generator_state(gantrain::default_generator(torch::kCPU), state.rng.cpu);
   // One step on the loaded state: a mismatch must surface as an error, not a crash.
-  std::vector<torch::Tensor> real;
+  std::vector<gantrain::Batch> real;
   for (int64_t i = 0; i < config.train.d_steps; ++i) real.push_back(data->next_batch());
   trainer.train_step(real);
 }

@@ -204,6 +204,11 @@ const std::vector<KeySpec>& key_table() {
                          "spectral normalisation of every discriminator layer (dcgan: replaces "
                          "its batch norm)",
                          &C::model, &ModelConfig::spectral_norm));
+    t.push_back(bool_key("model.conditional",
+                         "class-conditional GAN on labelled data (mnist, images with class "
+                         "folders): a class embedding in G (dcgan: class-conditional batch norm), "
+                         "a projection discriminator; grids show one row per class",
+                         &C::model, &ModelConfig::conditional));
 
     t.push_back(choice_key("data.dataset", "which data set (sets the default data.dir)", &C::data,
                            &DataConfig::dataset));
@@ -221,6 +226,10 @@ const std::vector<KeySpec>& key_table() {
         &C::data, &DataConfig::channels,
         [](const int64_t& v) { return v == 0 || v == 1 || v == 3; }, "0 (automatic), 1 or 3",
         parse_int, [](const int64_t& v) { return std::to_string(v); }));
+    t.push_back(int_key("data.classes",
+                        "classes of the labelled data (model.conditional); 0 = as found (images: "
+                        "its first-level folders), written into the run's config",
+                        &C::data, &DataConfig::classes, 0, 100000));
     t.push_back(choice_key("data.fit", "images: how a non-square picture becomes square", &C::data,
                            &DataConfig::fit));
     t.push_back(int_key("data.max_pixels",
@@ -323,6 +332,10 @@ const std::vector<KeySpec>& key_table() {
                         &C::eval, &EvalConfig::samples, 10, 1000000));
     t.push_back(text_key("eval.metrics", "metric groups to compute, comma-separated, or all",
                          &C::eval, &EvalConfig::metrics));
+    t.push_back(real_key("eval.truncation",
+                         "gaussian noise: evaluate samples drawn within [-T, T] (the truncation "
+                         "trick, Brock et al. 2019); 0 = plain N(0, 1)",
+                         &C::eval, &EvalConfig::truncation, 0, 100, false, false));
     t.push_back(text_key("eval.feature_model",
                          "images: a TorchScript feature extractor (.pt, images [N, C, H, W] in "
                          "[-1, 1] -> features [N, F]) for fid, kid and pr; empty = none",
@@ -506,6 +519,9 @@ void validate(const Config& config) {
   if (t.loss == LossKind::kHinge && t.real_label != 1.0)
     throw ConfigError("train.real_label = " + format_double(t.real_label) +
                       ": label smoothing applies to train.loss bce and lsgan, not hinge");
+  if (config.eval.truncation > 0 && config.model.noise != NoiseKind::kGaussian)
+    throw ConfigError("eval.truncation = " + format_double(config.eval.truncation) +
+                      ": applies to model.noise gaussian, not " + choice_name(config.model.noise));
   if (config.eval.every > 0 && config.eval.every % config.log.every != 0)
     throw ConfigError("eval.every = " + std::to_string(config.eval.every) +
                       ": expected a multiple of log.every = " + std::to_string(config.log.every) +

@@ -26,6 +26,17 @@ std::string fitting_stages(int64_t side) {
   return "1 " + std::string(most == 2 ? "or " : "to ") + std::to_string(most);
 }
 
+// The classes a conditional model is built for (model.conditional), else 0.
+int64_t conditional_classes(const Config& config, const SampleShape& shape) {
+  if (!config.model.conditional) return 0;
+  if (shape.classes < 2)
+    throw ConfigError("model.conditional = true needs labelled data with 2 or more classes; task " +
+                      config.task + (shape.classes == 1 ? " has 1 class" : " has no labels") +
+                      (config.task == "images" ? " (each first-level sub-folder of data.dir is a class)"
+                                               : ""));
+  return shape.classes;
+}
+
 // A DCGAN's options, once model.arch = dcgan is known to fit the task's samples.
 DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
   if (shape.channels == 0)
@@ -50,6 +61,7 @@ DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
   o.leaky_slope = m.leaky_slope;
   o.spectral_norm = m.spectral_norm;
   o.dropout = m.dropout;
+  o.num_classes = conditional_classes(config, shape);
   // Weights of the transposed and strided convolutions (4x4, or base x base at the ends).
   const double g_base = static_cast<double>(dcgan_base_side(shape.side, o.g_widths.size()));
   const double d_base = static_cast<double>(dcgan_base_side(shape.side, o.d_widths.size()));
@@ -62,7 +74,7 @@ DcganOptions dcgan_options(const Config& config, const SampleShape& shape) {
   return o;
 }
 
-MlpOptions mlp_options(const Config& config, const std::string& key,
+MlpOptions mlp_options(const Config& config, const SampleShape& shape, const std::string& key,
                        const std::vector<int64_t>& hidden, int64_t in, int64_t out) {
   check_count(key, hidden, static_cast<double>(mlp_parameter_count(hidden, in, out)));
   MlpOptions o;
@@ -71,6 +83,7 @@ MlpOptions mlp_options(const Config& config, const std::string& key,
   o.out = out;
   o.activation = config.model.activation;
   o.leaky_slope = config.model.leaky_slope;
+  o.num_classes = conditional_classes(config, shape);
   return o;
 }
 
@@ -79,7 +92,7 @@ MlpOptions mlp_options(const Config& config, const std::string& key,
 Generator make_generator(const Config& config, const SampleShape& shape, MlpOutput mlp_output) {
   if (config.model.arch == ModelArch::kDcgan)
     return std::make_shared<DcganGeneratorImpl>(dcgan_options(config, shape));
-  MlpOptions o = mlp_options(config, "model.g_hidden", config.model.g_hidden,
+  MlpOptions o = mlp_options(config, shape, "model.g_hidden", config.model.g_hidden,
                              config.model.latent_dim, shape.features);
   o.output = mlp_output;
   return std::make_shared<MlpGeneratorImpl>(o);
@@ -88,7 +101,7 @@ Generator make_generator(const Config& config, const SampleShape& shape, MlpOutp
 Discriminator make_discriminator(const Config& config, const SampleShape& shape) {
   if (config.model.arch == ModelArch::kDcgan)
     return std::make_shared<DcganDiscriminatorImpl>(dcgan_options(config, shape));
-  MlpOptions o = mlp_options(config, "model.d_hidden", config.model.d_hidden, shape.features, 1);
+  MlpOptions o = mlp_options(config, shape, "model.d_hidden", config.model.d_hidden, shape.features, 1);
   o.dropout = config.model.dropout;
   o.spectral_norm = config.model.spectral_norm;
   return std::make_shared<MlpDiscriminatorImpl>(o);

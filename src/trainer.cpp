@@ -170,16 +170,17 @@ torch::Tensor Trainer::batch_noise(int64_t n) {
   return shard_.world_size == 1 ? noise_ : noise_.narrow(0, shard_.rank * n, n);
 }
 
-torch::Tensor Trainer::generate(int64_t n) {
+torch::Tensor Trainer::generate(const Batch& like) {
   compat::AutocastGuard autocast(device_, compute_dtype_);
-  return generator_->forward(batch_noise(n));
+  return generator_->forward({batch_noise(like.samples.size(0)), like.labels});
 }
 
-torch::Tensor Trainer::discriminator_logits(const torch::Tensor& samples) {
+torch::Tensor Trainer::discriminator_logits(const torch::Tensor& samples,
+                                            const torch::Tensor& labels) {
   torch::Tensor logits;
   {
     compat::AutocastGuard autocast(device_, compute_dtype_);
-    logits = discriminator_->forward(samples);
+    logits = discriminator_->forward({samples, labels});
   }
   // Losses and statistics in float: a mean over bfloat16 keeps 8 bits.
   return compute_dtype_ == at::kFloat ? logits : logits.to(at::kFloat);
@@ -190,7 +191,7 @@ torch::Tensor Trainer::augment(const torch::Tensor& samples) const {
   return diff_augment(samples, options_.image_channels, options_.image_side, shard_);
 }
 
-void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tensor& fake, bool r1,
+void Trainer::discriminator_update(const Batch& real_batch, const torch::Tensor& fake, bool r1,
                                    StepStats& stats) {
   // One pass over [real; fake]: half the ops of two passes (the per-op cost dominates small
   // models). Not with batch norm in D: a mixed batch's statistics would give away which half is
@@ -199,16 +200,19 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   // penalty keeps D flat on the distribution it is trained to call real, which with augmentation
   // is the augmented one, and it reuses this pass instead of another forward through D.
   // (StyleGAN2-ADA differentiates through the augmentation to the clean images instead.)
+  const torch::Tensor& real = real_batch.samples;
+  const torch::Tensor& labels = real_batch.labels;  // the fakes were drawn for these too
   const int64_t n = real.size(0);
   torch::Tensor logits, seen;  // seen: the leaf R1 differentiates by; its first n rows are real
   if (discriminator_->mixes_batch()) {
     torch::Tensor seen_real = augment(real);
     if (r1) seen = seen_real = seen_real.detach().requires_grad_(true);
-    logits = torch::cat({discriminator_logits(seen_real), discriminator_logits(augment(fake))});
+    logits = torch::cat(
+        {discriminator_logits(seen_real, labels), discriminator_logits(augment(fake), labels)});
   } else {
     torch::Tensor both = augment(torch::cat({real, fake}));
     if (r1) seen = both = both.detach().requires_grad_(true);
-    logits = discriminator_logits(both);
+    logits = discriminator_logits(both, labels.defined() ? torch::cat({labels, labels}) : labels);
   }
   torch::Tensor loss = loss_->joined_discriminator_loss(logits);
   torch::Tensor total = loss;
@@ -247,22 +251,23 @@ void Trainer::discriminator_update(const torch::Tensor& real, const torch::Tenso
   apply_update(*optimizer_d_, r1 ? stats.d_loss + stats.r1_penalty : stats.d_loss);
 }
 
-StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
+StepStats Trainer::train_step(const std::vector<Batch>& real) {
   TORCH_CHECK(static_cast<int64_t>(real.size()) == options_.d_steps, "train_step: expected ",
               options_.d_steps, " real batches, got ", real.size());
-  const int64_t batch = real.front().size(0);
+  const int64_t batch = real.front().samples.size(0);
   for (const auto& r : real)
-    TORCH_CHECK(r.size(0) == batch, "train_step: real batches differ in size (", r.size(0),
-                " vs ", batch, ")");
+    TORCH_CHECK(r.samples.size(0) == batch, "train_step: real batches differ in size (",
+                r.samples.size(0), " vs ", batch, ")");
   StepStats stats;
   step_skipped_ = false;
   // D's weights are frozen for G's backward pass so no gradient is computed only to be thrown
   // away (and spectral norm does no power iteration there).
-  auto g_update = [&] {
-    torch::Tensor fake = generate(batch);
+  // `like`: the real batch whose labels the fakes are drawn for.
+  auto g_update = [&](const Batch& like) {
+    torch::Tensor fake = generate(like);
     set_requires_grad(*discriminator_, false);
     // Through the augmentation: G learns from D's view of augmented fakes.
-    torch::Tensor loss = loss_->generator_loss(discriminator_logits(augment(fake)));
+    torch::Tensor loss = loss_->generator_loss(discriminator_logits(augment(fake), like.labels));
     loss.backward(one_);
     stats.g_loss = loss.detach();
     if (sync_) {
@@ -277,22 +282,22 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
     set_requires_grad(*discriminator_, true);
     return fake.detach();
   };
-  auto fresh_fake = [&] {
+  auto fresh_fake = [&](const Batch& like) {
     torch::NoGradGuard no_grad;
-    return generate(batch);
+    return generate(like);
   };
 
   // From the step count, which checkpoints keep: a resumed run takes R1 on the same updates.
   auto r1 = [&](int64_t i) { return r1_due(options_, step_ * options_.d_steps + i); };
   if (options_.generator_first) {
     // The toy's order: the D update sees the fakes the G update was computed on.
-    torch::Tensor fake = g_update();
+    torch::Tensor fake = g_update(real[0]);
     for (int64_t i = 0; i < options_.d_steps; ++i)
-      discriminator_update(real[i], i == 0 ? fake : fresh_fake(), r1(i), stats);
+      discriminator_update(real[i], i == 0 ? fake : fresh_fake(real[i]), r1(i), stats);
   } else {
     for (int64_t i = 0; i < options_.d_steps; ++i)
-      discriminator_update(real[i], fresh_fake(), r1(i), stats);
-    g_update();
+      discriminator_update(real[i], fresh_fake(real[i]), r1(i), stats);
+    g_update(real.back());
   }
   record_step(stats);
   return stats;
@@ -300,7 +305,7 @@ StepStats Trainer::train_step(const std::vector<torch::Tensor>& real) {
 
 void Trainer::fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks) {
   auto due = [&](int64_t every) { return every > 0 && step_ % every == 0; };
-  std::vector<torch::Tensor> real(options_.d_steps);
+  std::vector<Batch> real(options_.d_steps);
   while (step_ < total_steps) {
     for (auto& batch : real) batch = data.next_batch();
     if (sync_) stop_vote_ = hooks.should_stop && hooks.should_stop();

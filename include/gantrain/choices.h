@@ -24,6 +24,8 @@ enum class OnBadFile { kSkip, kError };
 enum class Augment { kNone, kDiffAugment };
 /// What a task's sample files hold; the name is the file extension.
 enum class SampleKind { kImageGrid, kText };
+/// What `gantrain sample` writes: the task's own (a PNG grid, PNG files, text) or one array.
+enum class SampleFormat { kPng, kNpy };
 
 /// One value of a choice: its name in configs and on the command line, and what it means
 /// (may be empty).
@@ -114,6 +116,11 @@ template <> struct Choices<SampleKind> {
   static constexpr Choice<SampleKind> table[] = {
       {SampleKind::kImageGrid, "png", "a PNG grid of images"},
       {SampleKind::kText, "txt", "one line of text"}};
+};
+template <> struct Choices<SampleFormat> {
+  static constexpr Choice<SampleFormat> table[] = {
+      {SampleFormat::kPng, "png", "a grid with --out, one file per sample with --out-dir; text for even-bits"},
+      {SampleFormat::kNpy, "npy", "one float32 array [N, C, H, W] in [-1, 1] (even-bits: [N, 7])"}};
 };
 // clang-format on
 

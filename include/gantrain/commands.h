@@ -40,16 +40,23 @@ ResumePoint find_resume_point(const std::string& path_or_run_dir);
 /// What `gantrain sample` does.
 struct SampleRequest {
   std::string checkpoint;   ///< checkpoint file or run directory
-  int64_t n = 64;           ///< samples to draw
-  int64_t nrow = 8;         ///< grid images per row
+  int64_t n = 64;           ///< samples to draw (per_class replaces it)
+  int64_t nrow = 8;         ///< grid images per row (per_class replaces it)
   int64_t seed = 0;         ///< noise seed
-  std::string out;          ///< output file (PNG grid for image tasks); empty = print (even-bits)
+  std::vector<int64_t> classes;  ///< conditional: classes to draw in turn; empty = every class
+  int64_t per_class = 0;    ///< conditional: this many of each class, one grid row per class
+  double truncation = 0;    ///< > 0: gaussian noise truncated to [-truncation, truncation]
+  bool interpolate = false; ///< rows of nrow spherical interpolation steps between random latents
+  std::string out;          ///< output file (PNG grid, or .npy); empty = print (even-bits)
+  std::string out_dir;      ///< one PNG file per sample here (or samples.npy with format npy)
+  SampleFormat format = SampleFormat::kPng;
   int64_t scale = 1;        ///< image grids: pixels per sample pixel (nearest neighbour)
   DeviceChoice device{DeviceKind::kCpu};
   bool raw_generator = false;  ///< G itself even where the run kept an EMA of it
 };
 
-/// Draws samples from a checkpoint's generator; returns the text to print (may be empty).
+/// Draws samples from a checkpoint's generator, in batches (a progress line when it takes a
+/// while); returns the text to print (may be empty).
 std::string sample(const SampleRequest& request);
 
 /// What `gantrain eval` does.
@@ -62,6 +69,7 @@ struct EvalRequest {
   std::string data_dir;         ///< real data directory; empty = the run's
   bool raw_generator = false;   ///< G itself even where the run kept an EMA of it
   std::string out;              ///< JSON file to write; empty = eval.json in the run directory
+  double truncation = -1;       ///< the noise's truncation (eval.truncation); -1 = the run's
 };
 
 /// Measures a checkpoint's generator (docs/metrics.md), writes eval.json (or `out`) and returns

@@ -21,6 +21,7 @@ struct ModelConfig {
   std::vector<int64_t> g_channels = {128, 64};  ///< dcgan: G's channels per 2x stage, coarse to fine
   std::vector<int64_t> d_channels = {64, 128};  ///< dcgan: D's channels per stage, fine to coarse
   bool spectral_norm = false;              ///< spectrally normalised D layers (Miyato et al. 2018)
+  bool conditional = false;                ///< class-conditional G and projection D (labelled tasks)
 };
 
 /// Where the real data comes from (MNIST-format tasks, and the images task's folder).
@@ -30,6 +31,7 @@ struct DataConfig {
   int64_t limit = 0;              ///< use the first N training images only; 0 = all
   int64_t resolution = 32;        ///< images: side of the square images trained on
   int64_t channels = 0;           ///< images: 1 or 3; 0 = 3 unless every image is gray
+  int64_t classes = 0;            ///< classes of the labelled data; 0 = as found (Task::prepare)
   FitMode fit = FitMode::kCrop;   ///< images: how a non-square picture becomes square
   int64_t max_pixels = 50'000'000;  ///< images: larger pictures (from the header) are skipped
   OnBadFile on_bad_file = OnBadFile::kSkip;  ///< images: an unreadable file is skipped or stops the run
@@ -86,6 +88,7 @@ struct EvalConfig {
   int64_t samples = 10000;         ///< generated samples measured (task metrics and eval)
   std::string metrics = "all";     ///< comma-separated metric groups of the task, or all
   std::string feature_model;       ///< images: a TorchScript feature extractor (.pt) for FID, KID, precision/recall
+  double truncation = 0;           ///< > 0: evaluation noise truncated to [-truncation, truncation]
 };
 
 /// Everything a run needs; written to the run directory and into each checkpoint.

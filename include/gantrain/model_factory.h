@@ -15,6 +15,7 @@ struct SampleShape {
   int64_t features = 0;
   int64_t channels = 0;  ///< 0: not an image (model.arch = dcgan is refused)
   int64_t side = 0;      ///< image height = width
+  int64_t classes = 0;   ///< classes of the labelled data (0: unlabelled); model.conditional needs 2+
 };
 
 /// Fresh generator (initialised from the global RNG) whose samples have `shape`; an MLP's

@@ -27,8 +27,9 @@ class Evaluator {
   virtual ~Evaluator() = default;
   /// Names of the metrics evaluate() returns, in order (metrics.csv columns).
   virtual std::vector<std::string> names() const = 0;
-  /// Measures generated samples [N, features of one real sample].
-  virtual std::vector<Metric> evaluate(const torch::Tensor& samples) = 0;
+  /// Measures generated samples [N, features of one real sample], with the classes they were
+  /// drawn for when the generator is conditional.
+  virtual std::vector<Metric> evaluate(const Batch& generated) = 0;
   /// PNG bytes of the last evaluate()'s closest (sample, training image) pairs, samples on top:
   /// for the run directory and the report; empty where the evaluator makes none.
   virtual std::string closest_pairs_png() const { return {}; }

@@ -105,8 +105,10 @@ class Trainer {
           TrainerOptions options, torch::Device device, distributed::ProcessGroup* group = nullptr,
           Generator ema = nullptr);
 
-  /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches.
-  StepStats train_step(const std::vector<torch::Tensor>& real);
+  /// One generator update and `d_steps` discriminator updates; `real` holds d_steps batches. A
+  /// conditional G draws the classes of the real batch it is compared with (so generated
+  /// samples follow the data's class frequencies, with no random draw of their own).
+  StepStats train_step(const std::vector<Batch>& real);
 
   /// Runs train_step until `total_steps` steps are done (continuing from step()).
   void fit(BatchSource& data, int64_t total_steps, const FitHooks& hooks);
@@ -143,15 +145,17 @@ class Trainer {
   void restore(const TrainerCounters& counters);
 
  private:
-  // `r1`: this update adds the R1 penalty.
-  void discriminator_update(const torch::Tensor& real, const torch::Tensor& fake, bool r1,
+  // `fake`: samples generated for real's labels. `r1`: this update adds the R1 penalty.
+  void discriminator_update(const Batch& real, const torch::Tensor& fake, bool r1,
                             StepStats& stats);
   // `samples` as D sees them: augmented (train.augment), or as they are.
   torch::Tensor augment(const torch::Tensor& samples) const;
-  // D's logits on `samples` as float, under the run's precision.
-  torch::Tensor discriminator_logits(const torch::Tensor& samples);
-  // G(z) for this rank's `n` rows of fresh noise, under the run's precision.
-  torch::Tensor generate(int64_t n);
+  // D's logits on `samples` (with `labels`, undefined when unconditional) as float, under the
+  // run's precision.
+  torch::Tensor discriminator_logits(const torch::Tensor& samples, const torch::Tensor& labels);
+  // G(z) for this rank's rows of fresh noise, one per label of `like` (its size where it has
+  // none), under the run's precision.
+  torch::Tensor generate(const Batch& like);
   // Noise for this rank's `n` rows: the global batch's draw, sliced like the data.
   torch::Tensor batch_noise(int64_t n);
   void apply_update(FlatAdam& optimizer, const torch::Tensor& loss);

@@ -40,5 +40,6 @@ int run_train(int argc, char** argv);
 int run_sample(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_report(int argc, char** argv);
+int run_export(int argc, char** argv);
 
 }  // namespace gantrain::cli

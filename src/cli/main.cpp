@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
     if (command == "sample") return run_sample(argc - 1, argv + 1);
     if (command == "eval") return run_eval(argc - 1, argv + 1);
     if (command == "report") return run_report(argc - 1, argv + 1);
+    if (command == "export") return run_export(argc - 1, argv + 1);
     throw gantrain::ConfigError("unknown subcommand '" + command +
-                                "' (expected train, sample, eval or report)");
+                                "' (expected train, sample, eval, report or export)");
   } catch (const cxxopts::exceptions::exception& e) {
     spdlog::error("error: {} (see gantrain --help)", e.what());
     return kExitUsage;

@@ -54,18 +54,68 @@ DeviceChoice device_flag(const cxxopts::ParseResult& args) {
   throw ConfigError("--device '" + text + "': expected " + kDeviceChoices);
 }
 
+// --classes "0,3,7": class indices (their range is checked against the checkpoint).
+std::vector<int64_t> class_list(const std::string& flag, const std::string& text) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    size_t used = 0;
+    int64_t value = -1;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || value < 0)
+      throw ConfigError("--" + flag + " " + text +
+                        ": expected class indices, comma-separated (e.g. 0,3,7)");
+    out.push_back(value);
+    start = end + 1;
+  }
+  return out;
+}
+
+// --truncation: a positive number (or 0, "none", where `zero_allowed`).
+double truncation_flag(const std::string& text, bool zero_allowed) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !((zero_allowed ? value >= 0 : value > 0) && value <= 100))
+    throw ConfigError("--truncation " + text + ": expected a number in " +
+                      (zero_allowed ? "[0" : "(0") + ", 100] (noise drawn within [-T, T]; 1 to 2 is usual" +
+                      (zero_allowed ? ", 0 = none)" : ")"));
+  return value;
+}
+
 }  // namespace
 
 int run_sample(int argc, char** argv) {
-  cxxopts::Options options("gantrain sample", "Draw samples from a trained generator.\n");
-  options.custom_help("--checkpoint RUN_DIR_OR_PT [--n 64] [--out FILE] [options]");
+  cxxopts::Options options(
+      "gantrain sample",
+      "Draw samples from a trained generator: a grid (--out FILE.png), one PNG per sample "
+      "(--out-dir DIR), or one array (--format npy). Conditional generators (model.conditional) "
+      "draw the classes asked for; without class flags, every class in turn.\n");
+  options.custom_help("--checkpoint RUN_DIR_OR_PT [--n 64] [--out FILE | --out-dir DIR] [options]");
   // clang-format off
   options.add_options()
     ("n,num", "number of samples (also --n)", cxxopts::value<std::string>()->default_value("64"))
     ("nrow", "images per grid row", cxxopts::value<std::string>()->default_value("8"))
     ("seed", "noise seed", cxxopts::value<std::string>()->default_value("0"))
-    ("o,out", "output file: a PNG grid (required for image tasks); even-bits prints the integers without it", cxxopts::value<std::string>())
-    ("scale", "image grids: draw each pixel as KxK pixels (nearest neighbour), 1-16", cxxopts::value<std::string>()->default_value("1"));
+    ("o,out", "output file: a PNG grid (required for image tasks), or the .npy array; even-bits prints the integers without it", cxxopts::value<std::string>())
+    ("out-dir", "write one PNG per sample here (000000.png, ...; 000000_class3.png when conditional), generated in batches", cxxopts::value<std::string>())
+    ("format", std::string("png or npy: ") + choice_list<SampleFormat>(true), cxxopts::value<std::string>()->default_value("png"))
+    ("class", "conditional: draw only class K", cxxopts::value<std::string>())
+    ("classes", "conditional: draw these classes in turn, e.g. 0,3,7", cxxopts::value<std::string>())
+    ("per-class", "conditional: N samples of each class (of --classes, or all), one grid row per class; replaces --n", cxxopts::value<std::string>())
+    ("truncation", "truncation trick (Brock et al. 2019): gaussian noise drawn within [-T, T]; lower T trades variety for typical samples", cxxopts::value<std::string>())
+    ("interpolate", "rows of --nrow steps of spherical interpolation between two random latents")
+    ("scale", "image grids and files: draw each pixel as KxK pixels (nearest neighbour), 1-16", cxxopts::value<std::string>()->default_value("1"));
   // clang-format on
   auto parsed = parse_checkpoint_command(options, "gantrain sample", argc, argv);
   if (!parsed) return 0;
@@ -79,9 +129,24 @@ int run_sample(int argc, char** argv) {
   request.device = device_flag(args);
   request.raw_generator = args.count("raw-generator") > 0;
   if (args.count("out")) request.out = args["out"].as<std::string>();
+  if (args.count("out-dir")) request.out_dir = args["out-dir"].as<std::string>();
+  const std::string format = args["format"].as<std::string>();
+  if (auto f = parse_choice<SampleFormat>(format))
+    request.format = *f;
+  else
+    throw ConfigError("--format " + format + ": expected " + choice_list<SampleFormat>());
+  if (args.count("class") && args.count("classes"))
+    throw ConfigError("gantrain sample: give --class K or --classes LIST, not both");
+  if (args.count("class")) request.classes = {int_flag(args, "class", 0, 1'000'000)};
+  if (args.count("classes")) request.classes = class_list("classes", args["classes"].as<std::string>());
+  if (args.count("per-class")) {
+    if (args.count("num")) throw ConfigError("gantrain sample: --per-class sets the count; drop --n");
+    request.per_class = int_flag(args, "per-class", 1, 1'000'000);
+  }
+  if (args.count("truncation")) request.truncation = truncation_flag(args["truncation"].as<std::string>(), false);
+  request.interpolate = args.count("interpolate") > 0;
   std::string text = sample(request);
   if (!text.empty()) std::cout << text << "\n";
-  if (!request.out.empty()) spdlog::info("wrote {} samples to {}", request.n, request.out);
   return 0;
 }
 
@@ -97,6 +162,7 @@ int run_eval(int argc, char** argv) {
     ("metrics", "metric groups, comma-separated, or all; default: the run's eval.metrics", cxxopts::value<std::string>())
     ("seed", "noise seed; default: the one training-time evaluation uses (train.seed + 1)", cxxopts::value<std::string>())
     ("data-dir", "real data directory; default: the run's", cxxopts::value<std::string>())
+    ("truncation", "gaussian noise drawn within [-T, T] (the truncation trick), 0 = none; default: the run's eval.truncation", cxxopts::value<std::string>())
     ("o,out", "JSON file to write; default: eval.json in the run directory", cxxopts::value<std::string>());
   // clang-format on
   auto parsed = parse_checkpoint_command(options, "gantrain eval", argc, argv);
@@ -108,6 +174,7 @@ int run_eval(int argc, char** argv) {
   if (args.count("metrics")) request.metrics = args["metrics"].as<std::string>();
   if (args.count("seed")) request.seed = int_flag(args, "seed", 0, 9007199254740992);
   if (args.count("data-dir")) request.data_dir = args["data-dir"].as<std::string>();
+  if (args.count("truncation")) request.truncation = truncation_flag(args["truncation"].as<std::string>(), true);
   if (args.count("out")) request.out = args["out"].as<std::string>();
   request.device = device_flag(args);
   request.raw_generator = args.count("raw-generator") > 0;

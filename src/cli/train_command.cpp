@@ -26,7 +26,8 @@ std::string usage_header() {
       "  train    train a run (the default: gantrain --task even-bits)\n"
       "  sample   draw samples from a run's generator (--checkpoint RUN; --out FILE for images)\n"
       "  eval     measure a run's samples (--checkpoint RUN; writes RUN/eval.json)\n"
-      "  report   write a run's HTML page (RUN_DIR; writes RUN_DIR/report.html)\n\n"
+      "  report   write a run's HTML page (RUN_DIR; writes RUN_DIR/report.html)\n"
+      "  export   write a run's generator for PyTorch/LibTorch (--checkpoint RUN; RUN/generator.pt)\n\n"
       "tasks:\n";
   for (const auto& t : task_summaries()) text += "  " + t + "\n";
   return text;
@@ -143,16 +144,18 @@ void check_resume_keeps(const Config& config, const Config& resumed, const std::
   std::string changed;
   for (size_t i = 0; i < now.size(); ++i) {
     const std::string& key = now[i].key;
-    // data.resolution and data.channels fix the models' input and output shapes too.
+    // data.resolution, data.channels and data.classes fix the models' shapes too.
     const bool fixed = key == "task" || key == "train.loss" || key.rfind("model.", 0) == 0 ||
-                       key == "data.resolution" || key == "data.channels";
+                       key == "data.resolution" || key == "data.channels" ||
+                       key == "data.classes";
     if (fixed && now[i].value != then[i].value)
       changed += (changed.empty() ? "" : ", ") + key + " (" + then[i].value + " in the run, " +
                  now[i].value + " now)";
   }
   if (!changed.empty())
     throw ConfigError("--resume " + from + ": " + changed + ": the task, model.* keys, "
-                      "data.resolution, data.channels and train.loss of a run cannot change; start a new run instead");
+                      "data.resolution, data.channels, data.classes and train.loss of a run cannot change; start a "
+                      "new run instead");
 }
 
 // A resumed run goes on in its own directory: another one named by --out or log.out is refused

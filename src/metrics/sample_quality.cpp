@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace gantrain {
 namespace {
@@ -198,6 +199,50 @@ double choose_parzen_sigma(const torch::Tensor& samples, const torch::Tensor& va
   TORCH_CHECK(!candidates.empty(), "choose_parzen_sigma: no candidate widths");
   torch::Tensor means = parzen_point_values(samples, validation, candidates).mean(1);
   return candidates[static_cast<size_t>(means.argmax().item<int64_t>())];
+}
+
+std::vector<FeatureMoments> class_moments(const torch::Tensor& features,
+                                          const torch::Tensor& labels, int64_t classes) {
+  TORCH_CHECK(features.dim() == 2 && labels.dim() == 1 && labels.size(0) == features.size(0),
+              "class_moments: expected features [N, D] and labels [N]");
+  std::vector<FeatureMoments> out(static_cast<size_t>(classes));
+  torch::Tensor cpu_labels = labels.to(torch::kCPU);
+  for (int64_t k = 0; k < classes; ++k) {
+    torch::Tensor rows = cpu_labels.eq(k).nonzero().flatten().to(features.device());
+    if (rows.numel() >= 2) out[k] = feature_moments(features.index_select(0, rows));
+  }
+  return out;
+}
+
+ClassScores class_scores(const torch::Tensor& probabilities, const torch::Tensor& features,
+                         const torch::Tensor& labels, const std::vector<FeatureMoments>& real) {
+  const auto classes = static_cast<int64_t>(real.size());
+  TORCH_CHECK(probabilities.dim() == 2 && probabilities.size(1) == classes &&
+                  labels.dim() == 1 && labels.size(0) == probabilities.size(0),
+              "class_scores: expected probabilities [N, ", classes, "] and labels [N]");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ClassScores s;
+  torch::Tensor predicted = probabilities.argmax(1).to(torch::kCPU);
+  torch::Tensor asked = labels.to(torch::kCPU);
+  std::vector<FeatureMoments> fake = class_moments(features, asked, classes);
+  double fidelity_sum = 0, fid_sum = 0;
+  int64_t fidelity_count = 0, fid_count = 0;
+  for (int64_t k = 0; k < classes; ++k) {
+    torch::Tensor mine = asked.eq(k);
+    const int64_t n = mine.sum().item<int64_t>();
+    const double fidelity =
+        n == 0 ? nan : predicted.eq(k).logical_and(mine).sum().item<double>() / static_cast<double>(n);
+    const double fid = fake[k].mean.defined() && real[k].mean.defined()
+                           ? frechet_distance(fake[k], real[k])
+                           : nan;
+    s.fidelity.push_back(fidelity);
+    s.fid.push_back(fid);
+    if (!std::isnan(fidelity)) fidelity_sum += fidelity, ++fidelity_count;
+    if (!std::isnan(fid)) fid_sum += fid, ++fid_count;
+  }
+  s.mean_fidelity = fidelity_count ? fidelity_sum / fidelity_count : nan;
+  s.mean_fid = fid_count ? fid_sum / fid_count : nan;
+  return s;
 }
 
 }  // namespace gantrain

@@ -50,13 +50,20 @@ void fill_noise(NoiseKind kind, torch::Tensor& noise, c10::optional<at::Generato
   }
 }
 
-torch::Tensor generate_samples(GeneratorImpl& generator, const torch::Tensor& noise) {
+torch::Tensor generate_samples(GeneratorImpl& generator, const Latents& latents) {
   torch::NoGradGuard no_grad;
   const bool was_training = generator.is_training();
   generator.eval();
-  torch::Tensor samples = generator.forward(noise);
+  torch::Tensor samples = generator.forward(latents);
   generator.train(was_training);
   return samples;
+}
+
+void check_labels(const torch::Tensor& labels, int64_t rows, const char* who) {
+  TORCH_CHECK(labels.defined(), who, ": a class-conditional model needs the class of each sample");
+  TORCH_CHECK(labels.dim() == 1 && labels.size(0) == rows && labels.scalar_type() == torch::kLong,
+              who, ": expected [", rows, "] int64 labels, got ", labels.sizes(), " ",
+              labels.scalar_type());
 }
 
 void copy_state(torch::nn::Module& target, const torch::nn::Module& source) {

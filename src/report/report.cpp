@@ -325,11 +325,46 @@ std::string facts_section(const Run& run) {
   return s + "</table></section>\n";
 }
 
+// The class index of a per-class metric ("class_fidelity_3", "intra_fid_3": the "classes"
+// group of a conditional run), or nullopt for any other metric.
+std::optional<size_t> class_of(const std::string& name, const std::string& prefix) {
+  if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return std::nullopt;
+  const std::string digits = name.substr(prefix.size());
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6)
+    return std::nullopt;
+  return static_cast<size_t>(std::stoul(digits));
+}
+
+// The metrics, one per row, then a conditional run's per-class values as one table with a row
+// per class.
 std::string metric_table(const std::vector<std::pair<std::string, double>>& metrics) {
   std::string s = "<table><tr><th>metric</th><th class=\"num\">value</th></tr>\n";
-  for (const auto& [name, value] : metrics)
-    s += "<tr><td>" + escape_html(name) + "</td><td class=\"num\">" + format_value(value) +
-         "</td></tr>\n";
+  std::vector<std::optional<double>> fidelity, fid;
+  auto put = [](std::vector<std::optional<double>>& column, size_t k, double value) {
+    if (column.size() <= k) column.resize(k + 1);
+    column[k] = value;
+  };
+  for (const auto& [name, value] : metrics) {
+    if (const auto k = class_of(name, "class_fidelity_")) {
+      put(fidelity, *k, value);
+    } else if (const auto k = class_of(name, "intra_fid_")) {
+      put(fid, *k, value);
+    } else {
+      s += "<tr><td>" + escape_html(name) + "</td><td class=\"num\">" + format_value(value) +
+           "</td></tr>\n";
+    }
+  }
+  s += "</table>";
+  const size_t classes = std::max(fidelity.size(), fid.size());
+  if (classes == 0) return s;
+  fidelity.resize(classes);
+  fid.resize(classes);
+  s += "\n<table><tr><th>class</th><th class=\"num\">class fidelity</th>"
+       "<th class=\"num\">intra-FID</th></tr>\n";
+  for (size_t k = 0; k < classes; ++k)
+    s += "<tr><td>" + std::to_string(k) + "</td><td class=\"num\">" +
+         (fidelity[k] ? format_value(*fidelity[k]) : "") + "</td><td class=\"num\">" +
+         (fid[k] ? format_value(*fid[k]) : "") + "</td></tr>\n";
   return s + "</table>";
 }
 

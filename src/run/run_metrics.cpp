@@ -34,20 +34,20 @@ MetricsRow RunMetrics::row(const LogPoint& p, double steps_per_second) {
       evaluator && (p.step % config.eval.every == 0 || p.step == p.total_steps);
   const bool task_metrics = !run_.task().metric_names().empty();
   torch::Tensor samples;
-  if (task_metrics || evaluate) samples = run_.generate(run_.eval_noise());
+  if (task_metrics || evaluate) samples = run_.generate(run_.eval_latents());
   if (task_metrics)
     for (const auto& m : run_.task().metrics(samples)) {
       row.values[m.name] = m.value;
       row.shown.push_back(m.shown);
     }
   if (evaluate)
-    for (const auto& m : evaluator->evaluate(samples)) {
+    for (const auto& m : evaluator->evaluate({samples, run_.eval_latents().labels})) {
       row.values[m.name] = m.value;
-      row.eval_shown.push_back(m.shown);
+      if (!m.shown.empty()) row.eval_shown.push_back(m.shown);
     }
   // A glimpse of the fixed-noise samples (even-bits: the first decoded integers).
-  const torch::Tensor& grid = run_.grid_noise();
-  const torch::Tensor first = grid.narrow(0, 0, std::min<int64_t>(8, grid.size(0)));
+  const Latents& grid = run_.grid_latents();
+  const Latents first = grid.narrow(0, std::min<int64_t>(8, grid.size()));
   const std::string text = run_.task().samples_as_text(run_.generate(first));
   if (!text.empty()) row.sample_text = text.substr(0, text.size() - 1) + ", ...]";
   return row;
@@ -56,7 +56,7 @@ MetricsRow RunMetrics::row(const LogPoint& p, double steps_per_second) {
 std::string RunMetrics::summary() {
   if (run_.task().metric_names().empty()) return "";
   std::string shown;
-  for (const auto& m : run_.task().metrics(run_.generate(run_.eval_noise())))
+  for (const auto& m : run_.task().metrics(run_.generate(run_.eval_latents())))
     if (!m.shown.empty()) shown += (shown.empty() ? "" : ", ") + m.shown;
   return "over " + std::to_string(run_.config().eval.samples) + " samples: " + shown;
 }

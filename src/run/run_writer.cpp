@@ -125,7 +125,7 @@ void RunWriter::write_samples() {
     const int64_t step = run_.trainer().step();
     const SampleKind kind = run_.task().sample_kind();
     const std::string bytes = run_.task().encode_samples(
-        run_.generate(run_.grid_noise()), config.log.grid_nrow, config.log.grid_scale);
+        run_.generate(run_.grid_latents()), config.log.grid_nrow, config.log.grid_scale);
     write_file_atomic(dir_.sample_path(step, choice_name(kind)), bytes);
     for (auto& sink : sinks_) {
       if (kind == SampleKind::kImageGrid)

@@ -6,6 +6,7 @@
 #include "gantrain/distributed/process_group.h"
 #include "gantrain/error.h"
 #include "gantrain/io/run_state.h"
+#include "gantrain/run/sampling.h"
 
 namespace gantrain {
 namespace {
@@ -39,6 +40,15 @@ torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, tor
   return sample_noise(model.noise, n, model.latent_dim, torch::kCPU, generator).to(device);
 }
 
+Latents evaluation_latents(const Config& config, int64_t classes, int64_t seed,
+                           torch::Device device) {
+  SamplingOptions options;
+  options.n = config.eval.samples;
+  options.seed = seed;
+  options.truncation = config.eval.truncation;
+  return LatentStream(config.model, classes, options, device).next(options.n);
+}
+
 TrainerOptions task_trainer_options(const Task& task, const Config& config) {
   TrainerOptions options = trainer_options(config);
   const SampleShape shape = task.sample_shape();
@@ -67,9 +77,12 @@ TrainingRun::TrainingRun(const Config& config, torch::Device device,
                                        config_.model.latent_dim, task_trainer_options(*task_, config_), device_,
                                        group_, networks.ema);
   total_steps_ = steps_to_train(config_, data_->batches_per_epoch());
-  grid_noise_ = fixed_noise(config_.model, config_.log.grid_samples, config_.train.seed, device_);
-  if (measures)
-    eval_noise_ = fixed_noise(config_.model, config_.eval.samples, config_.train.seed + 1, device_);
+  const int64_t classes = networks.generator->num_classes();
+  const int64_t row = config_.log.grid_nrow;
+  grid_ = {fixed_noise(config_.model, classes > 0 ? classes * row : config_.log.grid_samples,
+                       config_.train.seed, device_)};
+  if (classes > 0) grid_.labels = cycled_labels(grid_.size(), classes, row, device_);
+  if (measures) eval_ = evaluation_latents(config_, classes, config_.train.seed + 1, device_);
 }
 
 TrainingRun::~TrainingRun() = default;
@@ -77,7 +90,9 @@ TrainingRun::~TrainingRun() = default;
 void TrainingRun::resume(torch::serialize::InputArchive& archive, const std::string& name) {
   try {
     RunState state = load_run_state(archive, *trainer_, *data_, shard_);
-    grid_noise_ = state.grid_noise.to(device_);
+    TORCH_CHECK(state.grid_noise.sizes() == grid_.noise.sizes(), "its grid noise is ",
+                state.grid_noise.sizes(), ", this config makes ", grid_.noise.sizes());
+    grid_.noise = state.grid_noise.to(device_);
     set_generator_state(default_generator(torch::kCPU), state.rng.cpu);
     // A CPU run resumed on a GPU has no device state: its stream starts from the seed.
     if (!device_.is_cpu() && state.rng.device.defined())
@@ -100,14 +115,14 @@ void TrainingRun::resume(torch::serialize::InputArchive& archive, const std::str
 }
 
 void TrainingRun::checkpoint(torch::serialize::OutputArchive& archive) const {
-  save_run_state(archive, {to_yaml(config_), grid_noise_, gather_rng_states(group_, device_)},
+  save_run_state(archive, {to_yaml(config_), grid_.noise, gather_rng_states(group_, device_)},
                  *trainer_, *data_);
 }
 
 void TrainingRun::fit(const FitHooks& hooks) { trainer_->fit(*data_, total_steps_, hooks); }
 
-torch::Tensor TrainingRun::generate(const torch::Tensor& noise) {
-  return generate_samples(*trainer_->sampling_generator(), noise);
+torch::Tensor TrainingRun::generate(const Latents& latents) {
+  return generate_samples(*trainer_->sampling_generator(), latents);
 }
 
 }  // namespace gantrain

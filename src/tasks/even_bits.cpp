@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "gantrain/data/bits.h"
+#include "gantrain/error.h"
 #include "gantrain/model_factory.h"
 #include "gantrain/metrics/even_bits_metrics.h"
 #include "tasks/tasks.h"
@@ -23,7 +24,7 @@ class EvenIntegers : public BatchSource {
     auto options = torch::TensorOptions().dtype(torch::kLong).device(device_);
     bits_of_evens_ = to_bits(torch::arange(0, 1 << kBits, 2, options), kBits);
   }
-  torch::Tensor next_batch() override {
+  Batch next_batch() override {
     // Row i of the table is 2i in bits: three small ops a batch instead of converting each.
     auto options = torch::TensorOptions().dtype(torch::kLong).device(device_);
     torch::Tensor halves = torch::randint(0, 1 << (kBits - 1), {batch_size_}, options);
@@ -61,7 +62,8 @@ class EvenBitsEvaluator : public Evaluator {
  public:
   explicit EvenBitsEvaluator(std::vector<std::string> names) : names_(std::move(names)) {}
   std::vector<std::string> names() const override { return names_; }
-  std::vector<Metric> evaluate(const torch::Tensor& samples) override {
+  std::vector<Metric> evaluate(const Batch& generated) override {
+    const torch::Tensor& samples = generated.samples;
     std::vector<Metric> all = even_bits_metrics(samples), out;
     for (const auto& name : names_)
       for (const Metric& m : all)
@@ -77,6 +79,12 @@ class EvenBits : public Task {
  public:
   explicit EvenBits(const Config& config) : config_(config) {}
   std::string title() const override { return "even-bits"; }
+  void prepare(Config& config, bool announce) override {
+    (void)announce;
+    if (config.data.classes != 0)
+      throw ConfigError("data.classes = " + std::to_string(config.data.classes) +
+                        ": even-bits has no labels (the key is for labelled data)");
+  }
   SampleShape sample_shape() const override { return {kBits}; }
   Generator make_generator() const override {
     return gantrain::make_generator(config_, {kBits}, MlpOutput::kSigmoid);

@@ -90,13 +90,27 @@ class Images : public Task {
         config.model.d_channels = default_widths(config.data.resolution, false);
     }
     config_ = config;
-    config.data.channels = config_.data.channels = load(announce).channels;
+    const ImageCache& data = load(announce);
+    config.data.channels = config_.data.channels = data.channels;
+    const auto found = static_cast<int64_t>(data.classes.size());
+    if (config.data.classes != 0 && config.data.classes != found)
+      throw ConfigError("data.classes = " + std::to_string(config.data.classes) + ": " +
+                        config.data.dir + " has " + std::to_string(found) +
+                        " class folders (set 0 to take what the folder holds)");
+    config.data.classes = config_.data.classes = found;
+    if (config.model.conditional && found >= 2) {
+      const auto unlabelled = std::count(data.labels.begin(), data.labels.end(), int64_t{-1});
+      if (unlabelled > 0)
+        throw ConfigError("model.conditional = true: " + std::to_string(unlabelled) +
+                          " pictures at the top of " + config.data.dir +
+                          " have no class; move them into a class folder or train unconditionally");
+    }
   }
 
   SampleShape sample_shape() const override {
     const int64_t c = config_.data.channels, side = config_.data.resolution;
     if (c == 0) throw Error("images: data.channels is not resolved yet (internal)");
-    return {c * side * side, c, side};
+    return {c * side * side, c, side, config_.data.classes};
   }
   Generator make_generator() const override {
     return gantrain::make_generator(config_, sample_shape(), MlpOutput::kTanh);
@@ -112,9 +126,13 @@ class Images : public Task {
     if (config_.train.batch_size > n)
       throw ConfigError("train.batch_size = " + std::to_string(config_.train.batch_size) +
                         ": larger than the " + std::to_string(n) + " images of " + config_.data.dir);
+    torch::Tensor labels;  // only a conditional run reads them
+    if (config_.model.conditional)
+      labels = torch::tensor(std::vector<int64_t>(data.labels.begin(), data.labels.begin() + n),
+                             torch::kLong).to(device);
     // On the CPU the batches are drawn straight from the cache's memory map.
     return std::make_unique<TensorBatches>(pixels(n).to(device), config_.train.batch_size, shard,
-                                           config_.data.mirror ? data.resolution : 0);
+                                           config_.data.mirror ? data.resolution : 0, labels);
   }
 
   std::vector<std::pair<std::string, std::string>> data_files() const override {

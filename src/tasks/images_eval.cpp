@@ -34,7 +34,7 @@ constexpr int64_t kHeldOutEvery = 10;          // 1 in 10 labelled images is hel
 constexpr int64_t kClassifierBatch = 100;      // train_classifier's batch: its minimum
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const std::vector<std::string> kGroups = {"features", "classifier", "memorization"};
+const std::vector<std::string> kGroups = {"features", "classifier", "memorization", "classes"};
 
 // A reference value with `digits` decimals; n/a where the folder had too few images for it.
 std::string real_text(double value, int digits) {
@@ -122,7 +122,9 @@ int64_t held_out_count(int64_t labelled) { return std::max<int64_t>(1, labelled 
 std::string why_not(const std::string& group, const Config& config, const ImageSet& data) {
   if (group == "features" && config.eval.feature_model.empty())
     return "needs eval.feature_model (a TorchScript feature extractor, .pt)";
-  if (group == "classifier") {
+  // An unconditional run has no classes to ask for: measures_classes() decides, silently.
+  if (group == "classes" && !config.model.conditional) return "";
+  if (group == "classifier" || group == "classes") {
     const auto [classes, labelled] = labelled_classes(data);
     if (classes < 2)
       return "needs images in 2 or more class folders, found " + std::to_string(classes);
@@ -139,7 +141,7 @@ class ImagesEvaluator : public Evaluator {
  public:
   ImagesEvaluator(const Config& config, const ImageSet& data, std::vector<std::string> groups,
                   torch::Device device)
-      : groups_(std::move(groups)), data_(data) {
+      : groups_(std::move(groups)), classes_(measures_classes(config, groups_)), data_(data) {
     const int64_t n = data.pixels.size(0);
     // A fixed split: the reference the samples are measured against, and, where the folder has
     // enough images, a disjoint comparison set giving the value real images reach (*_real).
@@ -151,7 +153,8 @@ class ImagesEvaluator : public Evaluator {
         split ? std::clamp(config.eval.samples, kMinComparison, std::min(n / 2, kReferenceImages))
               : 0;
     const int64_t n_reference = std::min(kReferenceImages, n - n_comparison);
-    torch::Tensor reference = data.pixels.index_select(0, order.narrow(0, 0, n_reference));
+    torch::Tensor reference_rows = order.narrow(0, 0, n_reference);
+    torch::Tensor reference = data.pixels.index_select(0, reference_rows);
     torch::Tensor comparison =
         data.pixels.index_select(0, order.narrow(0, n_reference, n_comparison));
 
@@ -171,8 +174,14 @@ class ImagesEvaluator : public Evaluator {
         kid_real_ = kernel_inception_distance(reference_features_, f);
       }
     }
+    if (wants("classifier") || classes_) build_classifier(data, device);
+    if (classes_) {
+      // Each class's real images among the reference ones (top-level files, -1, belong to none).
+      const auto classes = static_cast<int64_t>(data.classes.size());
+      reference_classes_ = class_moments(classify(classifier_, reference).features,
+                                         data.labels.index_select(0, reference_rows), classes);
+    }
     if (wants("classifier")) {
-      build_classifier(data, device);
       ClassifierOutputs real = classify(classifier_, reference);
       classifier_reference_ = feature_moments(real.features);
       inception_real_ = class_summary(real.probabilities).inception_score;
@@ -193,11 +202,16 @@ class ImagesEvaluator : public Evaluator {
         out.insert(out.end(), {"classifier_accuracy", "classifier_fid", "classifier_fid_real",
                                "inception_score", "inception_score_real", "modes_covered"});
       if (g == "memorization") out.insert(out.end(), {"memorized_share", "nn_ratio"});
+      if (g == "classes" && classes_) {
+        const auto names = class_metric_names(static_cast<int64_t>(data_.classes.size()));
+        out.insert(out.end(), names.begin(), names.end());
+      }
     }
     return out;
   }
 
-  std::vector<Metric> evaluate(const torch::Tensor& samples) override {
+  std::vector<Metric> evaluate(const Batch& generated) override {
+    const torch::Tensor& samples = generated.samples;
     const int64_t row = data_.channels * data_.side * data_.side;
     TORCH_CHECK(samples.dim() == 2 && samples.size(1) == row && samples.size(0) >= 2,
                 "images eval: expected [N >= 2, ", row, "] samples, got ", samples.sizes());
@@ -242,6 +256,12 @@ class ImagesEvaluator : public Evaluator {
                        fmt::format("memorised {:.1f}% (training images {:.1f}%)",
                                    100 * r.memorized_share, 100 * r.training_share)});
         out.push_back({"nn_ratio", r.nn_ratio, fmt::format("NN ratio {:.2f}", r.nn_ratio)});
+      } else if (g == "classes" && classes_) {
+        TORCH_CHECK(generated.labels.defined(), "images eval: class metrics need the samples' classes");
+        ClassifierOutputs fake = classify(classifier_, samples);
+        for (auto& m : class_metrics(class_scores(fake.probabilities, fake.features,
+                                                  generated.labels, reference_classes_)))
+          out.push_back(std::move(m));
       }
     }
     return out;
@@ -279,6 +299,8 @@ class ImagesEvaluator : public Evaluator {
   }
 
   std::vector<std::string> groups_;
+  bool classes_;  // the "classes" group applies: the generator is conditional
+  std::vector<FeatureMoments> reference_classes_;
   ImageSet data_;  // tensors shared, not copied
   std::optional<FeatureModel> features_;
   torch::Tensor reference_features_;

@@ -13,13 +13,26 @@ namespace {
 
 constexpr int64_t kSide = kMnistSide;
 constexpr int64_t kPixels = kSide * kSide;
-constexpr SampleShape kShape{kPixels, 1, kSide};
+constexpr int64_t kClasses = 10;
+constexpr SampleShape kShape{kPixels, 1, kSide, kClasses};
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+
+// The first `n` labels of a split as int64 (load_mnist_split checked them: one per image, 0-9).
+torch::Tensor class_labels(const MnistSplit& split, int64_t n) {
+  return torch::from_blob(const_cast<uint8_t*>(split.labels.data.data()), {n}, torch::kByte)
+      .to(torch::kLong);
+}
 
 class Mnist : public Task {
  public:
   explicit Mnist(const Config& config) : config_(config) {}
   std::string title() const override { return choice_name(config_.data.dataset); }
+  void prepare(Config& config, bool announce) override {
+    (void)announce;
+    if (config.data.classes != 0 && config.data.classes != kClasses)
+      throw ConfigError("data.classes = " + std::to_string(config.data.classes) + ": " +
+                        title() + " has 10 classes");
+  }
   SampleShape sample_shape() const override { return kShape; }
   Generator make_generator() const override {
     return gantrain::make_generator(config_, kShape, MlpOutput::kTanh);
@@ -39,12 +52,14 @@ class Mnist : public Task {
     torch::Tensor images =
         torch::from_blob(train.images.data.data(), {n, kPixels}, torch::kByte)
             .to(torch::TensorOptions().device(device), /*non_blocking=*/false, /*copy=*/true);
+    torch::Tensor labels;  // only a conditional run reads them
+    if (config_.model.conditional) labels = class_labels(train, n).to(device);
     return std::make_unique<TensorBatches>(images, config_.train.batch_size, shard,
-                                           config_.data.mirror ? kSide : 0);
+                                           config_.data.mirror ? kSide : 0, labels);
   }
 
   std::vector<std::string> eval_groups() const override {
-    return {"fid", "is", "modes", "pr", "parzen"};
+    return {"fid", "is", "modes", "pr", "parzen", "classes"};
   }
   std::unique_ptr<Evaluator> make_evaluator(const std::vector<std::string>& groups,
                                             torch::Device device) const override {

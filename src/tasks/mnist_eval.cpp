@@ -40,7 +40,7 @@ std::string histogram_text(const std::vector<int64_t>& counts) {
 class MnistEvaluator : public Evaluator {
  public:
   MnistEvaluator(const Config& config, std::vector<std::string> groups, torch::Device device)
-      : groups_(std::move(groups)) {
+      : groups_(std::move(groups)), classes_(measures_classes(config, groups_)) {
     MnistSplit train = load_mnist_data(config.data, "train");
     MnistSplit test = load_mnist_data(config.data, "t10k");
     const int64_t n_train = train.images.dims[0], n_test = test.images.dims[0];
@@ -66,6 +66,7 @@ class MnistEvaluator : public Evaluator {
     test_ = classify(classifier_, test_images);
     ClassifierOutputs real = classify(classifier_, reference);
     test_moments_ = feature_moments(test_.features);
+    if (classes_) test_class_moments_ = class_moments(test_.features, labels_of(test.labels), kClasses);
     reference_fid_ = frechet_distance(feature_moments(real.features), test_moments_);
     test_inception_ = class_summary(test_.probabilities).inception_score;
     if (wants("parzen")) {
@@ -89,11 +90,16 @@ class MnistEvaluator : public Evaluator {
       if (g == "modes") out.insert(out.end(), {"modes_covered", "class_kl"});
       if (g == "pr") out.insert(out.end(), {"precision", "recall"});
       if (g == "parzen") out.insert(out.end(), {"parzen_ll", "parzen_se", "parzen_sigma", "parzen_ll_real"});
+      if (g == "classes" && classes_) {
+        const auto names = class_metric_names(kClasses);
+        out.insert(out.end(), names.begin(), names.end());
+      }
     }
     return out;
   }
 
-  std::vector<Metric> evaluate(const torch::Tensor& samples) override {
+  std::vector<Metric> evaluate(const Batch& generated) override {
+    const torch::Tensor& samples = generated.samples;
     TORCH_CHECK(samples.dim() == 2 && samples.size(1) == kPixels, "MNIST eval: expected [N, ",
                 kPixels, "] samples, got ", samples.sizes());
     ClassifierOutputs fake = classify(classifier_, samples);
@@ -129,6 +135,11 @@ class MnistEvaluator : public Evaluator {
         out.push_back({"parzen_sigma", e.sigma, fmt::format("(sigma {:.3f})", e.sigma)});
         out.push_back({"parzen_ll_real", reference_parzen_.mean,
                        fmt::format("(real train: {:.1f})", reference_parzen_.mean)});
+      } else if (g == "classes" && classes_) {
+        TORCH_CHECK(generated.labels.defined(), "MNIST eval: class metrics need the samples' classes");
+        for (auto& m : class_metrics(class_scores(fake.probabilities, fake.features,
+                                                  generated.labels, test_class_moments_)))
+          out.push_back(std::move(m));
       }
     }
     return out;
@@ -146,6 +157,8 @@ class MnistEvaluator : public Evaluator {
   }
 
   std::vector<std::string> groups_;
+  bool classes_;  // the "classes" group applies: the generator is conditional
+  std::vector<FeatureMoments> test_class_moments_;
   Classifier classifier_{nullptr};
   double accuracy_ = 0;
   ClassifierOutputs test_;

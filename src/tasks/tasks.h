@@ -1,6 +1,7 @@
 #pragma once
 // Registry entries of the built-in tasks; each lives in its own .cpp under src/tasks/.
 #include "gantrain/data/idx.h"
+#include "gantrain/metrics/sample_quality.h"
 #include "gantrain/task.h"
 
 namespace gantrain::detail {
@@ -32,6 +33,17 @@ struct ImageSet {
   int64_t side = 0;
   std::string key;                   ///< names these pixels and labels for caches (8+ hex digits)
 };
+
+/// The "classes" metric group of a conditional generator, for `classes` classes: class fidelity
+/// and intra-FID, their means first, then per class ("class_fidelity_3", "intra_fid_3").
+std::vector<std::string> class_metric_names(int64_t classes);
+
+/// class_metric_names()'s values.
+std::vector<Metric> class_metrics(const ClassScores& scores);
+
+/// Whether the evaluator measures the "classes" group: only a conditional run has classes to
+/// ask for. Throws ConfigError when eval.metrics names the group for an unconditional run.
+bool measures_classes(const Config& config, const std::vector<std::string>& groups);
 
 /// The images task's metric groups (eval.metrics), in report order.
 std::vector<std::string> images_eval_groups();

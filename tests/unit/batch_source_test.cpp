@@ -17,7 +17,7 @@ TEST_F(BatchSourceTest, TensorBatchesCoverEachEpochOnce) {
   EXPECT_EQ(batches.batches_per_epoch(), 3);
   std::vector<float> seen;
   for (int i = 0; i < 3; ++i) {
-    torch::Tensor b = batches.next_batch();
+    torch::Tensor b = batches.next_batch().samples;
     EXPECT_EQ(batches.epoch(), 1);
     for (int64_t j = 0; j < 3; ++j) seen.push_back(b[j][0].item<float>());
   }
@@ -36,7 +36,7 @@ TEST_F(BatchSourceTest, ShardsSplitTheGlobalBatchOfOneSharedShuffle) {
     torch::manual_seed(5);
     TensorBatches batches(data, 4, shard);
     std::vector<torch::Tensor> out;
-    for (int i = 0; i < 5; ++i) out.push_back(batches.next_batch());  // into the second epoch
+    for (int i = 0; i < 5; ++i) out.push_back(batches.next_batch().samples);  // into the second epoch
     return out;
   };
   const auto whole = draw({});
@@ -56,7 +56,7 @@ TEST_F(BatchSourceTest, MirrorFlipsAboutHalfOfTheImagesLeftRight) {
   const torch::Tensor plain = torch::arange(6, torch::kFloat).div(127.5).sub(1.0);
   const torch::Tensor flipped = plain.view({2, 3}).flip({1}).reshape({6});
   TensorBatches batches(data, 40, {}, 3);
-  torch::Tensor batch = batches.next_batch();
+  torch::Tensor batch = batches.next_batch().samples;
   int64_t flips = 0;
   for (int64_t i = 0; i < 40; ++i) {
     const bool is_flipped = torch::allclose(batch[i], flipped);
@@ -75,7 +75,7 @@ TEST_F(BatchSourceTest, MirroredShardsFlipAsOneProcessDoes) {
   auto draw = [&](Shard shard) {
     torch::manual_seed(3);
     TensorBatches batches(data, 32, shard, 3);
-    return batches.next_batch();
+    return batches.next_batch().samples;
   };
   const torch::Tensor whole = draw({});
   EXPECT_TRUE(torch::equal(torch::cat({draw({0, 2}), draw({1, 2})}), whole));

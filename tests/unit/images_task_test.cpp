@@ -63,12 +63,12 @@ TEST_F(ImagesTaskTest, PrepareResolvesChannelsAndDcganWidthsFromTheData) {
   EXPECT_EQ(run.config().data.channels, 1);  // every picture is gray
   EXPECT_EQ(run.config().model.g_channels, (std::vector<int64_t>{64}));  // 4x4 -> 8x8
   EXPECT_EQ(run.config().model.d_channels, (std::vector<int64_t>{64}));
-  torch::Tensor batch = run.data().next_batch();
+  torch::Tensor batch = run.data().next_batch().samples;
   EXPECT_EQ(batch.sizes(), (std::vector<int64_t>{4, 64}));
   EXPECT_GE(batch.min().item<float>(), -1.0f);
   EXPECT_LE(batch.max().item<float>(), 1.0f);
   EXPECT_EQ(run.batches_per_epoch(), 2);
-  EXPECT_EQ(run.generate(run.grid_noise()).sizes(), (std::vector<int64_t>{4, 64}));
+  EXPECT_EQ(run.generate(run.grid_latents()).sizes(), (std::vector<int64_t>{4, 64}));
 }
 
 TEST_F(ImagesTaskTest, DefaultWidthsFollowTheResolution) {

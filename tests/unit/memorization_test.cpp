@@ -195,7 +195,7 @@ class ImagesEvalTest : public ::testing_support::TempDirTest {
 
 TEST_F(ImagesEvalTest, GroupsThatCannotApplyAreLeftOutUnderAll) {
   EXPECT_EQ(detail::images_eval_groups(),
-            (std::vector<std::string>{"features", "classifier", "memorization"}));
+            (std::vector<std::string>{"features", "classifier", "memorization", "classes"}));
   LogCapture log;
   auto e = evaluator("all");
   EXPECT_NE(log.text().find("eval: no features metrics: the group needs eval.feature_model"),

@@ -224,6 +224,20 @@ TEST_F(ReportTest, EvalTableFallsBackToTheLastEvaluatedRow) {
   EXPECT_TRUE(contains(page, ">unknown<"));  // no run.json
 }
 
+// A conditional run's eval: the means in the metric table, each class in a row of its own.
+TEST_F(ReportTest, PerClassMetricsFormATableWithARowPerClass) {
+  write("config.yaml", "task: mnist\n");
+  write_eval_json(path("eval.json"),
+                  {"checkpoints/step_000400.pt", 400, 1000, 7,
+                   {{"class_fidelity", 0.9}, {"intra_fid", 30.5}, {"class_fidelity_0", 0.75},
+                    {"class_fidelity_1", 0.5}, {"intra_fid_0", 12.25}, {"intra_fid_1", 48.75}}});
+  const std::string page = build_report(dir_.string());
+  EXPECT_TRUE(contains(page, "<td>class_fidelity</td><td class=\"num\">0.9</td>")) << page;
+  EXPECT_TRUE(contains(page, "<th>class</th><th class=\"num\">class fidelity</th><th class=\"num\">intra-FID</th>"));
+  EXPECT_TRUE(contains(page, "<tr><td>1</td><td class=\"num\">0.5</td><td class=\"num\">48.75</td></tr>"));
+  EXPECT_FALSE(contains(page, "<td>class_fidelity_0</td>"));
+}
+
 TEST_F(ReportTest, TornMetricsMissingSamplesAndBadEvalJsonAreSaidNotFatal) {
   write("config.yaml", "task: mnist\n");
   write("metrics.csv",

@@ -53,7 +53,7 @@ ToyRun make_run(const Config& c, bool with_data = true) {
 
 std::vector<double> run_steps(ToyRun& r, int64_t n, int64_t d_steps) {
   std::vector<double> losses;
-  std::vector<torch::Tensor> real(d_steps);
+  std::vector<Batch> real(d_steps);
   for (int64_t i = 0; i < n; ++i) {
     for (auto& b : real) b = r.data->next_batch();
     StepStats s = r.trainer->train_step(real);
@@ -192,7 +192,7 @@ TEST_F(TrainerTest, CheckpointRoundTripRestoresOptimizerState) {
   auto pa = a.trainer->generator()->parameters(), pb = b.trainer->generator()->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i]));
   // Same input, same update: only true if Adam's moments and step count came back.
-  torch::Tensor batch = a.data->next_batch();
+  Batch batch = a.data->next_batch();
   torch::manual_seed(7);
   StepStats sa = a.trainer->train_step({batch});
   torch::manual_seed(7);
@@ -273,8 +273,8 @@ class NanAtStep : public BatchSource {
  public:
   NanAtStep(std::unique_ptr<BatchSource> inner, int64_t bad_step)
       : inner_(std::move(inner)), bad_step_(bad_step) {}
-  torch::Tensor next_batch() override {
-    torch::Tensor batch = inner_->next_batch();
+  Batch next_batch() override {
+    torch::Tensor batch = inner_->next_batch().samples;
     return ++served_ == bad_step_ ? torch::full_like(batch, NAN) : batch;
   }
   int64_t epoch() const override { return 1; }
@@ -520,9 +520,9 @@ class RecordingDiscriminatorImpl : public DiscriminatorImpl {
  public:
   explicit RecordingDiscriminatorImpl(int64_t features)
       : linear_(register_module("fc0", torch::nn::Linear(features, 1))) {}
-  torch::Tensor forward(torch::Tensor samples) override {
-    seen.push_back(samples.detach().clone());
-    return linear_->forward(samples);
+  torch::Tensor forward(const Batch& batch) override {
+    seen.push_back(batch.samples.detach().clone());
+    return linear_->forward(batch.samples);
   }
   std::vector<torch::Tensor> seen;
 
@@ -599,7 +599,7 @@ TEST_F(TrainerTest, R1FollowsTheLazyScheduleAndChangesOnlyThoseUpdates) {
   std::vector<int64_t> penalised, changed;
   for (int64_t step = 0; step < 6; ++step) {
     copy_trainer_state(*shadow.trainer, regularised);
-    std::vector<torch::Tensor> real = {torch::rand({8, 784}) * 2 - 1, torch::rand({8, 784}) * 2 - 1};
+    std::vector<Batch> real = {torch::rand({8, 784}) * 2 - 1, torch::rand({8, 784}) * 2 - 1};
     torch::manual_seed(50 + step);
     StepStats s = regularised.trainer->train_step(real);
     torch::manual_seed(50 + step);
@@ -700,7 +700,7 @@ TEST_F(TrainerTest, AugmentAndR1TrainASmallDcganFinitely) {
     for (const auto& p : trainer.discriminator()->parameters()) d_before.push_back(p.clone());
     int64_t penalised = 0;
     for (int64_t step = 0; step < 4; ++step) {
-      std::vector<torch::Tensor> real;
+      std::vector<Batch> real;
       for (int64_t i = 0; i < c.train.d_steps; ++i) real.push_back(torch::rand({8, features}) * 2 - 1);
       StepStats s = trainer.train_step(real);
       for (const torch::Tensor& t : {s.d_loss, s.g_loss, s.d_real, s.d_fake})

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "gantrain/data/batch.h"
+
 namespace gantrain {
 
 /// This process's part of every global batch in data-parallel training: rank r of w takes rows
@@ -26,8 +28,9 @@ struct BatchPosition {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  /// Next [batch_size, data_dim] batch of real samples on the training device.
-  virtual torch::Tensor next_batch() = 0;
+  /// Next batch of real samples [batch_size, data_dim] on the training device, with their labels
+  /// where the source has them.
+  virtual Batch next_batch() = 0;
   /// Current epoch, 1-based (1 for endless sources).
   virtual int64_t epoch() const = 0;
   /// Batches in one epoch; 0 for an endless source.
@@ -45,13 +48,15 @@ class BatchSource {
 /// With a shard, each rank returns its rows of the global batch (every rank shuffles alike).
 /// With `mirror_width`, rows are images whose lines are that wide, and each is flipped
 /// left-right with probability 1/2 (data.mirror), drawn from the device's default generator.
+/// With `labels`, each batch carries its rows' labels.
 class TensorBatches : public BatchSource {
  public:
   /// `data` [N, D] uint8 already on the training device; global batch_size <= N, a multiple of
-  /// shard.world_size; mirror_width 0 (no flips) or a divisor of D.
+  /// shard.world_size; mirror_width 0 (no flips) or a divisor of D; labels undefined or [N]
+  /// int64 on the same device.
   TensorBatches(torch::Tensor data, int64_t batch_size, Shard shard = {},
-                int64_t mirror_width = 0);
-  torch::Tensor next_batch() override;
+                int64_t mirror_width = 0, torch::Tensor labels = {});
+  Batch next_batch() override;
   int64_t epoch() const override { return epoch_; }
   int64_t batches_per_epoch() const override { return data_.size(0) / batch_size_; }
   std::optional<BatchPosition> position() const override;
@@ -59,6 +64,7 @@ class TensorBatches : public BatchSource {
 
  private:
   torch::Tensor data_;
+  torch::Tensor labels_;
   int64_t batch_size_;  // global
   Shard shard_;
   int64_t mirror_width_;

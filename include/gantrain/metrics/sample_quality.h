@@ -41,6 +41,28 @@ struct ClassSummary {
 /// Summarises class probabilities [N, K] (rows sum to 1).
 ClassSummary class_summary(const torch::Tensor& probabilities);
 
+/// How well samples drawn for known classes show them (class-conditional generators).
+struct ClassScores {
+  /// Per class: the share of the samples drawn for it that the classifier assigns to it
+  /// ("class fidelity"); NaN for a class with no sample.
+  std::vector<double> fidelity;
+  /// Per class: FID between the samples drawn for it and the real images of it ("intra-FID",
+  /// Miyato & Koyama 2018); NaN for a class with fewer than 2 samples.
+  std::vector<double> fid;
+  double mean_fidelity = 0;  ///< the mean over classes of fidelity (NaN ones left out)
+  double mean_fid = 0;       ///< the mean over classes of fid (NaN ones left out)
+};
+
+/// Feature moments of each class's rows of `features` [N, D] (labels [N] in [0, classes));
+/// a class with fewer than 2 rows gets undefined tensors.
+std::vector<FeatureMoments> class_moments(const torch::Tensor& features,
+                                          const torch::Tensor& labels, int64_t classes);
+
+/// Scores generated samples' classifier `probabilities` [N, K] and `features` [N, D], drawn for
+/// `labels` [N], against the real classes' moments (class_moments of real images).
+ClassScores class_scores(const torch::Tensor& probabilities, const torch::Tensor& features,
+                         const torch::Tensor& labels, const std::vector<FeatureMoments>& real);
+
 /// Improved precision and recall (Kynkäänniemi et al. 2019), both in [0, 1].
 struct PrecisionRecall {
   double precision = 0;  ///< share of fakes inside the real manifold (realism)

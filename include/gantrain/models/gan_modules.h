@@ -8,19 +8,24 @@
 #include <string>
 
 #include "gantrain/choices.h"
+#include "gantrain/data/batch.h"
 
 namespace gantrain {
 
-/// Noise [N, latent_dim] -> samples [N, features] (flat, whatever the architecture's layout).
+/// Noise [N, latent_dim] (with the classes asked for, when conditional) -> samples
+/// [N, features] (flat, whatever the architecture's layout).
 class GeneratorImpl : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(torch::Tensor noise) = 0;
+  virtual torch::Tensor forward(const Latents& latents) = 0;
+  /// Classes a conditional generator draws, 0 when unconditional (labels are then ignored).
+  virtual int64_t num_classes() const = 0;
 };
 
-/// Samples [N, features] -> logits [N, 1] (unbounded scores; the loss gives them meaning).
+/// Samples [N, features] (with their labels, when conditional) -> logits [N, 1] (unbounded
+/// scores; the loss gives them meaning).
 class DiscriminatorImpl : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(torch::Tensor samples) = 0;
+  virtual torch::Tensor forward(const Batch& batch) = 0;
   /// True when a sample's logit depends on the rest of its batch (batch norm while training):
   /// the trainer then passes real and generated samples separately, as G's update sees them.
   virtual bool mixes_batch() const { return false; }
@@ -47,8 +52,12 @@ torch::Tensor uniform_dropout(const torch::Tensor& x, double p, bool training);
 void fill_noise(NoiseKind kind, torch::Tensor& noise,
                 c10::optional<at::Generator> generator = {});
 
-/// `generator`'s samples for `noise`, in eval mode and without gradients; its mode is restored.
-torch::Tensor generate_samples(GeneratorImpl& generator, const torch::Tensor& noise);
+/// `generator`'s samples for `latents`, in eval mode and without gradients; its mode is restored.
+torch::Tensor generate_samples(GeneratorImpl& generator, const Latents& latents);
+
+/// The class labels a conditional module was given, checked: [N] int64 (their range is checked
+/// by the embedding lookups); throws c10::Error otherwise (`who` names the module).
+void check_labels(const torch::Tensor& labels, int64_t rows, const char* who);
 
 /// A deep copy of `source`'s parameters and buffers into `target`, a module of the same shape
 /// (the generator EMA starts as the generator).

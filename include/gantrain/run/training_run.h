@@ -24,6 +24,11 @@ class ProcessGroup;
 /// `seed`, so that looking at a run never moves its random stream.
 torch::Tensor fixed_noise(const ModelConfig& model, int64_t n, int64_t seed, torch::Device device);
 
+/// The latents of an evaluation: eval.samples of them from `seed`'s own stream (fixed_noise's,
+/// or truncated by eval.truncation), the classes in turn when `classes` > 0.
+Latents evaluation_latents(const Config& config, int64_t classes, int64_t seed,
+                           torch::Device device);
+
 /// The loop's hyperparameters for this task: trainer_options(config) with the task's image
 /// layout, which train.augment needs.
 TrainerOptions task_trainer_options(const Task& task, const Config& config);
@@ -51,8 +56,8 @@ class TrainingRun {
   /// Whether training has reached total_steps().
   bool finished() const { return trainer_->step() >= total_steps_; }
 
-  /// Samples of the sampling generator (the EMA where there is one) for `noise`.
-  torch::Tensor generate(const torch::Tensor& noise);
+  /// Samples of the sampling generator (the EMA where there is one) for `latents`.
+  torch::Tensor generate(const Latents& latents);
 
   const Config& config() const { return config_; }
   torch::Device device() const { return device_; }
@@ -69,11 +74,12 @@ class TrainingRun {
   int64_t total_steps() const { return total_steps_; }
   /// The step this session started from: 0, or the resumed checkpoint's.
   int64_t start_step() const { return start_step_; }
-  /// The fixed noise of the sample grids ([log.grid_samples, latent_dim]).
-  const torch::Tensor& grid_noise() const { return grid_noise_; }
-  /// The fixed noise of task metrics and evaluations ([eval.samples, latent_dim]); undefined
-  /// unless measures.
-  const torch::Tensor& eval_noise() const { return eval_noise_; }
+  /// The fixed latents of the sample grids: log.grid_samples of them, or for a conditional
+  /// generator one row of log.grid_nrow per class.
+  const Latents& grid_latents() const { return grid_; }
+  /// The fixed latents of task metrics and evaluations ([eval.samples], classes in turn when
+  /// conditional); empty unless measures.
+  const Latents& eval_latents() const { return eval_; }
 
  private:
   Config config_;
@@ -86,7 +92,7 @@ class TrainingRun {
   std::unique_ptr<Trainer> trainer_;
   int64_t total_steps_ = 0;
   int64_t start_step_ = 0;
-  torch::Tensor grid_noise_, eval_noise_;
+  Latents grid_, eval_;
 };
 
 }  // namespace gantrain
