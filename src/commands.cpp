@@ -66,6 +66,36 @@ void check_grid_memory(const SampleRequest& request, int64_t n, const ModelConfi
                                   available / 1e9));
 }
 
+// The request's draws: per_class and interpolate fix --n and the row length `nrow`.
+SamplingOptions sampling_options(const SampleRequest& request, int64_t classes, int64_t& nrow) {
+  SamplingOptions options;
+  options.n = request.n;
+  options.seed = request.seed;
+  options.classes = request.classes;
+  options.per_class = request.per_class;
+  options.truncation = request.truncation;
+  if (request.per_class > 0) {
+    // One grid row per class drawn.
+    const auto drawn = request.classes.empty() ? classes : static_cast<int64_t>(request.classes.size());
+    options.n = request.per_class * std::max<int64_t>(drawn, 1);
+    nrow = request.per_class;
+  }
+  if (request.interpolate) {
+    if (nrow < 2) throw ConfigError("gantrain sample: --interpolate needs --nrow 2 or more");
+    options.interpolate = nrow;
+    options.n = (options.n + nrow - 1) / nrow * nrow;  // whole rows
+  }
+  return options;
+}
+
+// Class labels [N] int64 as a .npy file.
+void write_labels_npy(const std::string& path, const torch::Tensor& labels) {
+  torch::Tensor values = labels.to(torch::kCPU, torch::kLong).contiguous();
+  write_file_atomic(path, npy_header("<i8", {values.numel()}) +
+                              std::string(reinterpret_cast<const char*>(values.data_ptr<int64_t>()),
+                                          static_cast<size_t>(values.numel()) * sizeof(int64_t)));
+}
+
 void make_directory(const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -139,24 +169,8 @@ std::string sample(const SampleRequest& request) {
                       std::string(npy ? " with --format npy" : " for task '" + config.task + "'"));
 
   const int64_t classes = trained.generator->num_classes();
-  SamplingOptions options;
-  options.n = request.n;
-  options.seed = request.seed;
-  options.classes = request.classes;
-  options.per_class = request.per_class;
-  options.truncation = request.truncation;
   int64_t nrow = request.nrow;
-  if (request.per_class > 0) {
-    // One grid row per class; --n follows.
-    const int64_t drawn = request.classes.empty() ? classes : static_cast<int64_t>(request.classes.size());
-    options.n = request.per_class * std::max<int64_t>(drawn, 1);
-    nrow = request.per_class;
-  }
-  if (request.interpolate) {
-    if (nrow < 2) throw ConfigError("gantrain sample: --interpolate needs --nrow 2 or more");
-    options.interpolate = nrow;
-    options.n = (options.n + nrow - 1) / nrow * nrow;  // whole rows
-  }
+  const SamplingOptions options = sampling_options(request, classes, nrow);
   LatentStream latents(config.model, classes, options, device);
 
   const SampleShape shape = task.sample_shape();
@@ -204,12 +218,9 @@ std::string sample(const SampleRequest& request) {
   spdlog::info("wrote {} samples to {}", options.n, file);
   if (classes > 0) {
     // The classes beside the array, as int64 [N]: FILE.labels.npy.
-    torch::Tensor labels = sampling_labels(options, classes).contiguous();
     const std::string labels_file =
         std::filesystem::path(file).replace_extension(".labels.npy").string();
-    write_file_atomic(labels_file, npy_header("<i8", {options.n}) +
-                                       std::string(reinterpret_cast<const char*>(labels.data_ptr<int64_t>()),
-                                                   static_cast<size_t>(labels.numel()) * sizeof(int64_t)));
+    write_labels_npy(labels_file, sampling_labels(options, classes));
     spdlog::info("wrote the samples' classes to {}", labels_file);
   }
   return "";

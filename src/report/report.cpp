@@ -347,8 +347,8 @@ std::string metric_table(const std::vector<std::pair<std::string, double>>& metr
   for (const auto& [name, value] : metrics) {
     if (const auto k = class_of(name, "class_fidelity_")) {
       put(fidelity, *k, value);
-    } else if (const auto k = class_of(name, "intra_fid_")) {
-      put(fid, *k, value);
+    } else if (const auto j = class_of(name, "intra_fid_")) {
+      put(fid, *j, value);
     } else {
       s += "<tr><td>" + escape_html(name) + "</td><td class=\"num\">" + format_value(value) +
            "</td></tr>\n";

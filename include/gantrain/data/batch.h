@@ -11,8 +11,8 @@ struct Batch {
   torch::Tensor samples;
   torch::Tensor labels;
   Batch() = default;
-  Batch(torch::Tensor samples, torch::Tensor labels = {})  // NOLINT: a tensor is an unlabelled batch
-      : samples(std::move(samples)), labels(std::move(labels)) {}
+  Batch(torch::Tensor rows, torch::Tensor classes = {})  // NOLINT: a tensor is an unlabelled batch
+      : samples(std::move(rows)), labels(std::move(classes)) {}
 };
 
 /// A generator's input: noise [N, latent_dim] and, for a class-conditional generator, the class
@@ -21,8 +21,8 @@ struct Latents {
   torch::Tensor noise;
   torch::Tensor labels;
   Latents() = default;
-  Latents(torch::Tensor noise, torch::Tensor labels = {})  // NOLINT: noise alone is unconditional
-      : noise(std::move(noise)), labels(std::move(labels)) {}
+  Latents(torch::Tensor z, torch::Tensor classes = {})  // NOLINT: noise alone is unconditional
+      : noise(std::move(z)), labels(std::move(classes)) {}
   int64_t size() const { return noise.size(0); }
   /// Rows [start, start + length) of both.
   Latents narrow(int64_t start, int64_t length) const {
