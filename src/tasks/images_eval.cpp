@@ -216,6 +216,9 @@ class ImagesEvaluator : public Evaluator {
     TORCH_CHECK(samples.dim() == 2 && samples.size(1) == row && samples.size(0) >= 2,
                 "images eval: expected [N >= 2, ", row, "] samples, got ", samples.sizes());
     std::vector<Metric> out;
+    // One pass of the classifier serves both groups that read it.
+    ClassifierOutputs classified;
+    if (wants("classifier") || classes_) classified = classify(classifier_, samples);
     for (const auto& g : groups_) {
       if (g == "features") {
         torch::Tensor fake = features_->features(samples);
@@ -229,9 +232,8 @@ class ImagesEvaluator : public Evaluator {
         out.push_back({"precision", pr.precision, fmt::format("precision {:.3f}", pr.precision)});
         out.push_back({"recall", pr.recall, fmt::format("recall {:.3f}", pr.recall)});
       } else if (g == "classifier") {
-        ClassifierOutputs fake = classify(classifier_, samples);
-        const double fid = frechet_distance(feature_moments(fake.features), classifier_reference_);
-        ClassSummary s = class_summary(fake.probabilities);
+        const double fid = frechet_distance(feature_moments(classified.features), classifier_reference_);
+        ClassSummary s = class_summary(classified.probabilities);
         std::string histogram;
         for (int64_t c : s.histogram) histogram += (histogram.empty() ? "" : " ") + std::to_string(c);
         out.push_back({"classifier_accuracy", accuracy_,
@@ -258,8 +260,7 @@ class ImagesEvaluator : public Evaluator {
         out.push_back({"nn_ratio", r.nn_ratio, fmt::format("NN ratio {:.2f}", r.nn_ratio)});
       } else if (g == "classes" && classes_) {
         TORCH_CHECK(generated.labels.defined(), "images eval: class metrics need the samples' classes");
-        ClassifierOutputs fake = classify(classifier_, samples);
-        for (auto& m : class_metrics(class_scores(fake.probabilities, fake.features,
+        for (auto& m : class_metrics(class_scores(classified.probabilities, classified.features,
                                                   generated.labels, reference_classes_)))
           out.push_back(std::move(m));
       }
