@@ -84,6 +84,7 @@ void bench(const char* name, const std::vector<std::vector<int64_t>>& networks, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  gantrain::use_vector_openblas_kernels(argv);  // the kernels gantrain runs
   int64_t threads = 0;
   if (argc == 3 && !std::strcmp(argv[1], "--threads")) threads = std::stoll(argv[2]);
   gantrain::set_compute_threads(threads);

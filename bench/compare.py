@@ -6,13 +6,20 @@ gantrain and of Python with torch, and the roofline (FLOPs of an MNIST step agai
 throughput).
 
   compare.py --gantrain build/gantrain --gemm-bench build/gemm_bench [--repeats 3]
-             [--mnist-steps 600] [--dcgan-steps 200] [--even-bits-steps 10000]
-             [--only mnist,dcgan,even-bits,eb-default] [--peers python,py-tuned,py-fused,py-compile]
+             [--mnist-steps 600] [--dcgan-steps 200] [--image-steps 40] [--even-bits-steps 10000]
+             [--only mnist,dcgan,dcgan32,dcgan64,even-bits,eb-default]
+             [--peers python,py-tuned,py-fused,py-compile]
+
+dcgan32 and dcgan64 are the images task's default DCGAN at 32x32x3 and 64x64x3 (batch 64, EMA
+off), on a folder of 5,000 colour PNGs made from Fashion-MNIST (scripts/make_image_folder.sh),
+against reference.py images; 64x64 runs a quarter of --image-steps.
 
 The peers, all the same loop in the Python running this script:
   python      the tutorial loop exactly as users run it
   py-tuned    with glibc's allocator thresholds set through the environment, as gantrain sets
-              them in-process (docs/performance.md, "Caveat on the MNIST ratio")
+              them in-process (docs/performance.md, "Caveat on the MNIST ratio"), and
+              OPENBLAS_CORETYPE naming the OpenBLAS kernels gantrain runs (its --version), which
+              it sets where OpenBLAS fell back to its SSE3 ones
   py-fused    py-tuned with torch.optim.Adam(fused=True) (CPU: PyTorch 2.4+)
   py-compile  py-fused (py-tuned where fused Adam is missing) with the training step under
               torch.compile (PyTorch 2.0+). Its first steps compile and are left out of steps/s
@@ -75,6 +82,35 @@ def peer_setups(names):
     return {name: setups[name] for name in names}
 
 
+def image_folder_run(gantrain, work, side):
+    """gantrain on the images task at side x side, its folder and decoded cache made first (so
+    that no timed run pays for them), without the EMA generator, which the peer does not keep."""
+    folder, cache = os.path.join(work, "pictures"), os.path.join(work, "cache")
+    if not os.path.isdir(folder):
+        run([os.path.join(HERE, "..", "scripts", "make_image_folder.sh"), folder, "--colour",
+             "--limit", "5000"])
+    command = [gantrain, "--task", "images", "--device", "cpu", "--data-dir", folder,
+               "--set", f"data.resolution={side}", "--set", f"data.cache_dir={cache}",
+               "--set", "train.ema_decay=0"]
+    run(command + ["--steps", "1", "--out", os.path.join(work, f"cache{side}")])
+    return command
+
+
+def openblas_setting(command, env):
+    """For a convolutional case on OpenBLAS (Debian's torch): the OpenBLAS threads under which the
+    Python loop runs faster, its own default or 1, from a short trial of each, and the trial's
+    line. 1.13's transposed convolutions are OpenBLAS products beside oneDNN's threads: on some
+    machines the two oversubscribe the cores (2026-12-06, AMD EPYC: 1.2 against 2.2 steps/s at
+    32x32), on others OpenBLAS's threads win (Intel Xeon: 1.9 against 1.5)."""
+    settings = {"default": {}, "1": {"OPENBLAS_NUM_THREADS": "1"}}
+    speed = {name: timing(run(command + ["--steps", "4"], dict(env, **extra))[0],
+                          r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)")[0]
+             for name, extra in settings.items()}
+    best = max(speed, key=speed.get)
+    line = ", ".join(f"{name} {sps:.2f} steps/s" for name, sps in speed.items())
+    return settings[best], f"OpenBLAS threads {line}: {best}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gantrain", required=True)
@@ -82,6 +118,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mnist-steps", type=int, default=600)
     parser.add_argument("--dcgan-steps", type=int, default=200)
+    parser.add_argument("--image-steps", type=int, default=40,
+                        help="dcgan32 (dcgan64 runs a quarter of them)")
     parser.add_argument("--even-bits-steps", type=int, default=10000,
                         help="the even-bits case (eb-default is always the default run)")
     parser.add_argument("--only", help="comma-separated cases to run (default: all)")
@@ -89,7 +127,8 @@ def main():
                         help="comma-separated Python peers (default: all)")
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--python-threads", default="1",
-                        help="reference.py --threads: 1 for OpenBLAS, 0 (torch's default) for MKL")
+                        help="reference.py --threads for the MLPs: 1 for OpenBLAS, 0 (torch's "
+                        "default) for MKL")
     args = parser.parse_args()
     names = args.peers.split(",")
     if any(name not in PEERS for name in names):
@@ -102,9 +141,16 @@ def main():
     plain = {k: v for k, v in os.environ.items()
              if k not in TUNED and k != "TORCHINDUCTOR_CACHE_DIR"}
     plain["TMPDIR"] = work
-    envs = {False: plain, True: dict(plain, **TUNED)}
+    plain.pop("OPENBLAS_CORETYPE", None)
+    tuned_env = dict(plain, **TUNED)
+    kernels = re.search(r", OpenBLAS (\w+) kernels", run([args.gantrain, "--version"])[0])
+    if kernels:
+        tuned_env["OPENBLAS_CORETYPE"] = kernels.group(1)
+    envs = {False: plain, True: tuned_env}
     available = [name for name, setup in peers.items() if isinstance(setup, tuple)]
     python = [sys.executable, REFERENCE, "--threads", args.python_threads]
+    # Convolutions run in oneDNN, which follows torch's thread count: the cores, torch's default.
+    conv_python = [sys.executable, REFERENCE, "--threads", "0"]
     quiet = ["--set", "log.sample_every=0", "--set", "log.checkpoint_every=0"]
     eb_steps = str(args.even_bits_steps)
     cases = {
@@ -112,33 +158,49 @@ def main():
             [args.gantrain, "--task", "mnist", "--device", "cpu", "--data-dir", args.data_dir,
              "--steps", str(args.mnist_steps), "--set", f"log.every={args.mnist_steps}"] + quiet,
             python + ["mnist", "--data-dir", args.data_dir, "--steps", str(args.mnist_steps)],
-            100),
+            100, False),
         # configs/mnist-dcgan.yaml (batch 128) against the same model and loop in Python.
         "dcgan": (
             [args.gantrain, "--config", os.path.join(HERE, "..", "configs", "mnist-dcgan.yaml"),
              "--device", "cpu", "--data-dir", args.data_dir, "--steps", str(args.dcgan_steps),
              "--set", f"log.every={args.dcgan_steps}"] + quiet,
-            python + ["dcgan", "--data-dir", args.data_dir, "--steps", str(args.dcgan_steps)],
-            128),
+            conv_python + ["dcgan", "--data-dir", args.data_dir, "--steps", str(args.dcgan_steps)],
+            128, True),
         # Steps/s over a longer run (500 steps take ~0.1 s, mostly warm-up)...
         "even-bits": (
             [args.gantrain, "--task", "even-bits", "--device", "cpu", "--steps", eb_steps,
              "--set", f"log.every={eb_steps}"],
             python + ["even-bits", "--steps", eb_steps],
-            16),
+            16, False),
         # ...and the default run as a whole process, start-up included.
         "eb-default": (
             [args.gantrain, "--task", "even-bits", "--device", "cpu"],
             python + ["even-bits", "--steps", "500"],
-            16),
+            16, False),
     }
+    if args.only:
+        cases = {k: v for k, v in cases.items() if k in args.only.split(",")}
+    for side in (32, 64):
+        if args.only and f"dcgan{side}" not in args.only.split(","):
+            continue
+        steps = str(args.image_steps if side == 32 else max(1, args.image_steps // 4))
+        cases[f"dcgan{side}"] = (
+            image_folder_run(args.gantrain, work, side) +
+            ["--steps", steps, "--set", f"log.every={steps}"] + quiet,
+            conv_python + ["images", "--data-dir", args.data_dir, "--side", str(side),
+                           "--steps", steps],
+            64, True)
     gantrain_done = r"done: (?P<steps>\d+) steps in (?P<seconds>[0-9.]+) s"
     python_done = (r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
                    r"(?: warmup_seconds (?P<warmup>[0-9.]+))?")
-    if args.only:
-        cases = {k: v for k, v in cases.items() if k in args.only.split(",")}
+    openblas = "BLAS_INFO=mkl" not in run([sys.executable, "-c",
+                                           "import torch; print(torch.__config__.show())"])[0]
+    trials = {}
     results = {}
-    for task, (ours, theirs, batch) in cases.items():
+    for task, (ours, theirs, batch, conv) in cases.items():
+        peer_env = {}
+        if conv and openblas:
+            peer_env, trials[task] = openblas_setting(theirs, plain)
         # (steps/s, wall s, RSS MiB, warm-up s) per run
         samples = {name: [] for name in ["gantrain"] + available}
         for i in range(args.repeats):  # alternate, so drifts in machine load hit all alike
@@ -146,7 +208,7 @@ def main():
             samples["gantrain"].append((timing(out, gantrain_done)[0], wall, rss, 0.0))
             for name in available:
                 options, tuned = peers[name]
-                out, wall, rss = run(theirs + options, envs[tuned])
+                out, wall, rss = run(theirs + options, dict(envs[tuned], **peer_env))
                 sps, warmup = timing(out, python_done)
                 samples[name].append((sps, wall, rss, warmup))
         results[task] = (samples, batch)
@@ -158,9 +220,14 @@ def main():
         if name in available:
             options, tuned = setup
             print(f"  {name:<10}  reference.py {' '.join(options) or '(no options)'}, "
-                  f"{'tuned' if tuned else 'default'} malloc thresholds")
+                  f"{'tuned' if tuned else 'default'} malloc thresholds"
+                  + (f", OPENBLAS_CORETYPE={kernels.group(1)}" if tuned and kernels else ""))
         else:
             print(f"  {name:<10}  n/a: {setup}")
+    print(f"  threads: reference.py --threads {args.python_threads} (mnist, even-bits), "
+          "--threads 0 (dcgan*)")
+    for task, line in trials.items():
+        print(f"  {task}: trial of the python loop's {line}")
     print(f"\nmedians of {args.repeats} alternating runs each: training steps/s exclude start-up, "
           "data loading\nand py-compile's warm-up; wall time and peak RSS are the whole process. "
           "Ratios: steps/s and\nwall time, gantrain faster by; RSS, gantrain's over the peer's\n")

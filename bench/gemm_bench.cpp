@@ -69,6 +69,7 @@ double time_gemms(const std::vector<Gemm>& gemms, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gantrain::use_vector_openblas_kernels(argv);  // the kernels gantrain runs
   int threads = 0;
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoi(argv[i + 1]);

@@ -6,6 +6,7 @@ and step order as gantrain, so the two can be timed side by side on the same Lib
   reference.py even-bits [--steps 500] [--adam default|fused] [--compile]
   reference.py mnist --data-dir DIR [--steps 600] [--device cuda] [--batch-size 100] [...]
   reference.py dcgan --data-dir DIR [--steps 200] [--device cuda] [--batch-size 128] [...]
+  reference.py images --data-dir DIR [--side 32] [--steps 40] [--batch-size 64] [...]
   reference.py TASK [--adam fused] [--compile] --check   (exit 0 if this torch has them, else 2)
 
 --adam fused: torch.optim.Adam(..., fused=True), one op updating all the parameters instead of
@@ -157,9 +158,40 @@ def mnist(steps, data_dir, device, batch, fused, compile_step, warmup):
                      real_batches(data, batch, steps, device), warmup, device)
 
 
+def convolutional_step(generator, discriminator, fused, loss, batch, latent, device):
+    """gantrain's step for convolutional GANs, pass for pass: D on the real batch and, in a pass
+    of its own (batch norm), on fakes drawn under no_grad; then G on fresh noise with D's weights
+    frozen (no gradient for them is computed). Adam 2e-4, betas (0.5, 0.999)."""
+    g_opt = adam(generator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
+    d_opt = adam(discriminator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
+
+    def set_requires_grad(module, on):
+        for p in module.parameters():
+            p.requires_grad_(on)
+
+    def step(real):
+        ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
+        d_opt.zero_grad()
+        with torch.no_grad():
+            fake = generator(torch.randn(batch, latent, 1, 1, device=device))
+        d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake), zeros)) / 2
+        d_loss.backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        set_requires_grad(discriminator, False)
+        g_loss = loss(discriminator(generator(torch.randn(batch, latent, 1, 1, device=device))),
+                      ones)
+        g_loss.backward()
+        g_opt.step()
+        set_requires_grad(discriminator, True)
+        return d_loss, g_loss
+
+    return step
+
+
 def dcgan(steps, data_dir, device, batch, fused, compile_step, warmup):
     """configs/mnist-dcgan.yaml's model and loop: the DCGAN tutorial's layers at 28x28, with
-    gantrain's step order (D on real, then on fakes drawn without a graph; then G on fresh noise)."""
+    gantrain's step (convolutional_step)."""
     latent = 100
     data = load_training_images(data_dir, device).view(-1, 1, 28, 28)
     generator = nn.Sequential(
@@ -172,24 +204,45 @@ def dcgan(steps, data_dir, device, batch, fused, compile_step, warmup):
         nn.Conv2d(128, 1, 7, 1, 0), nn.Flatten(), nn.Sigmoid())
     generator.to(device)
     discriminator.to(device)
-    g_opt = adam(generator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
-    d_opt = adam(discriminator.parameters(), fused, lr=2e-4, betas=(0.5, 0.999))
-    loss = nn.BCELoss()
+    step = convolutional_step(generator, discriminator, fused, nn.BCELoss(), batch, latent, device)
+    return run_steps(torch.compile(step) if compile_step else step,
+                     real_batches(data, batch, steps, device), warmup, device)
 
-    def step(real):
-        ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
-        d_opt.zero_grad()
-        with torch.no_grad():
-            fake = generator(torch.randn(batch, latent, 1, 1, device=device))
-        d_loss = (loss(discriminator(real), ones) + loss(discriminator(fake), zeros)) / 2
-        d_loss.backward()
-        d_opt.step()
-        g_opt.zero_grad()
-        g_loss = loss(discriminator(generator(torch.randn(batch, latent, 1, 1, device=device))),
-                      ones)
-        g_loss.backward()
-        g_opt.step()
-        return d_loss, g_loss
+
+def images(steps, data_dir, device, batch, side, fused, compile_step, warmup, limit=5000):
+    """The images task's default DCGAN at side x side RGB (gantrain --task images, EMA off): G
+    noise -> 4x4 -> ... -> side, 64 channels at the finest stage doubling to at most 512; D the
+    mirror, batch norm after every stage but the first; BCE on logits; gantrain's step
+    (convolutional_step). The data: the first `limit` Fashion-MNIST images (as many as
+    compare.py's folder for gantrain) resized to side x side in 3 channels, resident as uint8
+    (gantrain's decoded cache), each batch made float in [-1, 1] as it is drawn."""
+    latent, stages = 100, (side // 4).bit_length() - 1
+    if side != 4 << stages:
+        raise SystemExit(f"reference.py: --side {side}: expected 4 * 2^k (8, 16, 32, 64, ...)")
+    widths = [min(512, 64 << i) for i in range(stages)]  # finest first: [64, 128, 256] at 32
+    gray = load_training_images(data_dir, "cpu")[:limit].view(-1, 1, 28, 28)
+    pixels = nn.functional.interpolate(gray, size=(side, side), mode="bilinear",
+                                       align_corners=False)
+    data = ((pixels + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1)
+    data = data.contiguous().to(device)
+    g_layers = [nn.ConvTranspose2d(latent, widths[-1], 4, 1, 0, bias=False)]
+    for wide, narrow in zip(widths[::-1], widths[-2::-1]):
+        g_layers += [nn.BatchNorm2d(wide), nn.ReLU(),
+                     nn.ConvTranspose2d(wide, narrow, 4, 2, 1, bias=False)]
+    g_layers += [nn.BatchNorm2d(widths[0]), nn.ReLU(), nn.ConvTranspose2d(widths[0], 3, 4, 2, 1),
+                 nn.Tanh()]
+    d_layers = [nn.Conv2d(3, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
+    for narrow, wide in zip(widths, widths[1:]):
+        d_layers += [nn.Conv2d(narrow, wide, 4, 2, 1, bias=False), nn.BatchNorm2d(wide),
+                     nn.LeakyReLU(0.2)]
+    d_layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten()]
+    generator = nn.Sequential(*g_layers).to(device)
+    discriminator = nn.Sequential(*d_layers).to(device)
+    gan_step = convolutional_step(generator, discriminator, fused, nn.BCEWithLogitsLoss(), batch,
+                                  latent, device)
+
+    def step(real_bytes):
+        return gan_step(real_bytes.float() / 127.5 - 1.0)
 
     return run_steps(torch.compile(step) if compile_step else step,
                      real_batches(data, batch, steps, device), warmup, device)
@@ -197,12 +250,14 @@ def dcgan(steps, data_dir, device, batch, fused, compile_step, warmup):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=["even-bits", "mnist", "dcgan"])
+    parser.add_argument("task", choices=["even-bits", "mnist", "dcgan", "images"])
     parser.add_argument("--steps", type=int)
     parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--threads", type=int, default=1, help="0: torch's default")
-    parser.add_argument("--device", default="cpu", help="mnist and dcgan: cpu or cuda")
-    parser.add_argument("--batch-size", type=int, help="mnist (default 100) and dcgan (128)")
+    parser.add_argument("--device", default="cpu", help="mnist, dcgan and images: cpu or cuda")
+    parser.add_argument("--batch-size", type=int,
+                        help="mnist (default 100), dcgan (128) and images (64)")
+    parser.add_argument("--side", type=int, default=32, help="images: the images' side")
     parser.add_argument("--adam", choices=["default", "fused"], default="default")
     parser.add_argument("--compile", action="store_true", help="torch.compile the training step")
     # All compiles in the first step (both optimizers' steps too, their state made there); two
@@ -220,7 +275,7 @@ def main():
     torch.manual_seed(0)
     if args.threads > 0:  # 1: the fast setting with OpenBLAS (PERF_NOTES.md); 0 for MKL
         torch.set_num_threads(args.threads)
-    steps = args.steps or {"even-bits": 500, "mnist": 600, "dcgan": 200}[args.task]
+    steps = args.steps or {"even-bits": 500, "mnist": 600, "dcgan": 200, "images": 40}[args.task]
     warmup = args.warmup if args.compile else 0
     if steps <= warmup:
         parser.exit(2, f"reference.py: --steps {steps} leaves none after {warmup} warm-up steps\n")
@@ -230,9 +285,12 @@ def main():
     elif args.task == "mnist":
         seconds, warm = mnist(steps, args.data_dir, args.device, args.batch_size or 100, fused,
                               args.compile, warmup)
-    else:
+    elif args.task == "dcgan":
         seconds, warm = dcgan(steps, args.data_dir, args.device, args.batch_size or 128, fused,
                               args.compile, warmup)
+    else:
+        seconds, warm = images(steps, args.data_dir, args.device, args.batch_size or 64, args.side,
+                               fused, args.compile, warmup)
     line = f"train_seconds {seconds:.4f} steps {steps - warmup}"
     print(line + (f" warmup_seconds {warm:.2f} warmup_steps {warmup}" if warmup else ""))
 

@@ -5,8 +5,10 @@
 # (glibc's allocator thresholds set as gantrain sets them), py-fused (and fused Adam, torch 2.4+)
 # and py-compile (and torch.compile of the training step, torch 2.0+); one that the torch in use
 # lacks gets an n/a row.
-#   bench/run.sh [--repeats N] [--mnist-steps N] [--dcgan-steps N] [--even-bits-steps N]
-#       [--only mnist,dcgan,even-bits,eb-default] [--peers python,py-tuned,py-fused,py-compile]
+#   bench/run.sh [--repeats N] [--mnist-steps N] [--dcgan-steps N] [--image-steps N]
+#       [--even-bits-steps N] [--only mnist,dcgan,dcgan32,dcgan64,even-bits,eb-default]
+#       [--peers python,py-tuned,py-fused,py-compile]
+#     dcgan32, dcgan64: the images task's DCGAN at 32x32x3 and 64x64x3, batch 64 (compare.py)
 #     LibTorch 1.13 from Debian: Debian's python3-torch (the same LibTorch and OpenBLAS): python
 #     and py-tuned only
 #   GANTRAIN_LIBTORCH=pip bench/run.sh ...
@@ -38,5 +40,11 @@ cmake --build "$GANTRAIN_BUILD" --target gantrain gemm_bench step_profile adam_b
 echo
 "$GANTRAIN_BUILD/step_profile" --task even-bits --steps 10000 | paste -sd' '
 "$GANTRAIN_BUILD/step_profile" --task mnist --steps 100 --set data.dataset=fashion-mnist | paste -sd' '
+# The images task's DCGAN at 32x32x3 as in compare.py's dcgan32, its input path's share included.
+pictures=$(mktemp -d)
+scripts/make_image_folder.sh "$pictures/folder" --colour --limit 5000 >/dev/null
+"$GANTRAIN_BUILD/step_profile" --task images --steps 40 --set data.dir="$pictures/folder" \
+  --set data.cache_dir="$pictures/cache" --set train.ema_decay=0 | paste -sd' '
+rm -rf "$pictures"
 echo
 "$GANTRAIN_BUILD/adam_bench"

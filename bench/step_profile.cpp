@@ -1,9 +1,10 @@
 // What one training step costs in LibTorch calls, for bench/run.sh and docs/performance.md:
 // ATen operator calls and CPU tensor allocations per step (counted with a RecordFunction
 // callback and a counting allocator) and steps/s, for a task's default config on the CPU.
-//   step_profile [--task even-bits|mnist] [--steps N] [--set key=value ...] [--list]
+//   step_profile [--task even-bits|mnist|images] [--steps N] [--set key=value ...] [--list]
 // --list also prints each operator's calls per step and the time of its top-level calls.
-// mnist needs Fashion-MNIST (dataset-fashion-mnist) or data.dir set.
+// mnist needs Fashion-MNIST (dataset-fashion-mnist) or data.dir set; images needs data.dir.
+// input_ms_per_step: drawing the real batches (the input path), part of the timed steps.
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
 
@@ -18,6 +19,7 @@
 
 #include "gantrain/commands.h"
 #include "gantrain/device.h"
+#include "gantrain/model_factory.h"
 #include "gantrain/run/training_run.h"
 #include "gantrain/task.h"
 #include "gantrain/trainer.h"
@@ -60,7 +62,8 @@ struct CountingAllocator final : c10::Allocator {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gantrain::tune_allocator();  // as gantrain's main does
+  gantrain::use_vector_openblas_kernels(argv);  // as gantrain's main does
+  gantrain::tune_allocator();
   std::string task_name = "even-bits";
   int64_t steps = 0;
   std::vector<std::string> overrides;
@@ -74,12 +77,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--set")) overrides.push_back(argv[i + 1]);
     else return std::fprintf(stderr, "step_profile: unknown option %s\n", argv[i]), 2;
   }
-  if (steps <= 0) steps = task_name == "mnist" ? 100 : 5000;
+  if (steps <= 0) steps = task_name == "even-bits" ? 5000 : 100;
   using namespace gantrain;
   Config config = default_config(task_name);
   for (const auto& o : overrides) apply_setting(config, parse_set_argument(o));
   validate(config);
-  set_compute_threads(config.train.threads, config.train.precision == Precision::kBf16);
+  set_compute_threads(config.train.threads, runs_in_onednn(config));
   seed_everything(static_cast<uint64_t>(config.train.seed));
   auto task = find_task(config.task).create(config);
   task->prepare(config, false);
@@ -88,9 +91,13 @@ int main(int argc, char** argv) {
   Trainer trainer(networks.generator, networks.discriminator, config.model.latent_dim,
                   task_trainer_options(*task, config), torch::kCPU, nullptr, networks.ema);
   std::vector<Batch> real(static_cast<size_t>(config.train.d_steps));
+  double input_seconds = 0;  // drawing the real batches: the input path
   auto run = [&](int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
+      const auto start = std::chrono::steady_clock::now();
       for (auto& batch : real) batch = data->next_batch();
+      input_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       trainer.train_step(real);
     }
   };
@@ -115,12 +122,15 @@ int main(int argc, char** argv) {
   const double counted = static_cast<double>(steps / 10);
   // Timed without the callback: its own cost would be part of the figure.
   const auto start = std::chrono::steady_clock::now();
+  input_seconds = 0;
   run(steps);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("task %s\nops_per_step %.1f\nallocations_per_step %.1f\nsteps_per_s %.1f\n",
+  std::printf("task %s\nops_per_step %.1f\nallocations_per_step %.1f\nsteps_per_s %.1f\n"
+              "input_ms_per_step %.3f\ninput_share %.4f\n",
               task_name.c_str(), static_cast<double>(op_calls) / counted,
-              static_cast<double>(allocations) / counted, static_cast<double>(steps) / seconds);
+              static_cast<double>(allocations) / counted, static_cast<double>(steps) / seconds,
+              1e3 * input_seconds / static_cast<double>(steps), input_seconds / seconds);
   // Calls per step at any depth; ms per step in the calls made outside any other op (the
   // callbacks' own cost included, so these add up to more than the timed steps).
   for (const auto& [name, calls] : calls_by_name)

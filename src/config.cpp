@@ -274,7 +274,8 @@ const std::vector<KeySpec>& key_table() {
         },
         device_choice_name));
     t.push_back(int_key("train.threads",
-                        "LibTorch intra-op threads; 0 = fast default (1 on OpenBLAS, cores on MKL)",
+                        "LibTorch intra-op threads; 0 = fast default (the cores; 1 for an fp32 "
+                        "MLP on OpenBLAS)",
                         &C::train, &TrainConfig::threads, 0, 1024));
     t.push_back(choice_key("train.on_nan", "what a non-finite loss does", &C::train,
                            &TrainConfig::on_nan));

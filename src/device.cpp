@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -34,11 +36,19 @@ std::string cudnn_version(long v) {
 std::string build_description() {
   std::string text = "LibTorch " TORCH_VERSION;
   const auto& cuda = at::detail::getCUDAHooks();
-  if (!cuda.hasCUDART()) return text + ", CPU only";
-  text += " with CUDA " + cuda_version(cuda.versionCUDART());
-  if (cuda.hasCuDNN()) text += " and cuDNN " + cudnn_version(cuda.versionCuDNN());
-  const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
-  return text + ", " + std::to_string(gpus) + (gpus == 1 ? " GPU" : " GPUs") + " visible";
+  if (!cuda.hasCUDART()) {
+    text += ", CPU only";
+  } else {
+    text += " with CUDA " + cuda_version(cuda.versionCUDART());
+    if (cuda.hasCuDNN()) text += " and cuDNN " + cudnn_version(cuda.versionCuDNN());
+    const auto gpus = static_cast<int64_t>(torch::cuda::device_count());
+    text += ", " + std::to_string(gpus) + (gpus == 1 ? " GPU" : " GPUs") + " visible";
+  }
+  // Which of its kernels OpenBLAS (Debian's LibTorch) runs: their speeds differ by 3.5x.
+  using CoreName = char* (*)();
+  if (auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+    text += ", OpenBLAS " + std::string(core()) + " kernels";
+  return text;
 }
 
 torch::Device resolve_device(const DeviceChoice& choice) {
@@ -64,7 +74,7 @@ torch::Device resolve_device(const DeviceChoice& choice) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
-void set_compute_threads(int64_t threads, bool bf16_products) {
+void set_compute_threads(int64_t threads, bool onednn_bound) {
   // LibTorch does not forward its thread count to OpenBLAS (Debian's LibTorch), which threads
   // its own matrix products: LibTorch's threads on top oversubscribe small machines (2.2x slower
   // MNIST on 2 cores), so the default is 1. MKL (upstream LibTorch) follows LibTorch's count, and
@@ -79,20 +89,44 @@ void set_compute_threads(int64_t threads, bool bf16_products) {
     threads = hardware;
   }
   if (threads <= 0) {
-    if (!bf16_products) {
+    if (!onednn_bound) {
       if (openblas) at::set_num_threads(1);
       return;
     }
-    // bfloat16 products run in oneDNN, which follows LibTorch's count: every hardware thread
-    // (Debian's LibTorch would otherwise start with 1; 44 against 34 MNIST steps/s on 2 cores).
-    // OpenBLAS, left with the float products of sampling and evaluation, then takes one, so
-    // that the two do not oversubscribe the cores.
+    // Convolutions and bfloat16 products run in oneDNN, which follows LibTorch's count: every
+    // hardware thread (Debian's LibTorch would otherwise start with 1; bf16 MNIST: 44 against
+    // 34 steps/s on 2 cores). OpenBLAS, left with the float products of sampling and
+    // evaluation, then takes one, so that the two do not oversubscribe the cores.
     at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     if (openblas) openblas(1);
     return;
   }
   at::set_num_threads(static_cast<int>(threads));
   if (openblas) openblas(static_cast<int>(threads));
+}
+
+void use_vector_openblas_kernels(char** argv) {
+  // Debian 12's OpenBLAS (0.3.21) picks its kernels by CPU model and falls back to its SSE3
+  // "Prescott" ones on models newer than itself: on an Intel Xeon of model 207 its matrix
+  // products ran 3.5x slower than with the AVX-512 ("SkylakeX") kernels that CPU has, and the
+  // MNIST MLP trained 2.5x slower (docs/performance.md, 2026-12-06). It reads OPENBLAS_CORETYPE
+  // only as it loads, so the program starts again with it set.
+  using CoreName = char* (*)();
+  auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (!core || std::getenv("OPENBLAS_CORETYPE") || std::strcmp(core(), "Prescott") != 0) return;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vl");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!avx512 && !avx2) return;
+  setenv("OPENBLAS_CORETYPE", avx512 ? "SkylakeX" : "Haswell", 1);
+  execv("/proc/self/exe", argv);  // returns only if it failed: go on with the slow kernels
+  unsetenv("OPENBLAS_CORETYPE");
+#else
+  (void)argv;
+#endif
 }
 
 void tune_allocator() {

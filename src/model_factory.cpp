@@ -107,4 +107,8 @@ Discriminator make_discriminator(const Config& config, const SampleShape& shape)
   return std::make_shared<MlpDiscriminatorImpl>(o);
 }
 
+bool runs_in_onednn(const Config& config) {
+  return config.model.arch == ModelArch::kDcgan || config.train.precision == Precision::kBf16;
+}
+
 }  // namespace gantrain

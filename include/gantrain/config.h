@@ -52,7 +52,7 @@ struct TrainConfig {
   StepOrder order = StepOrder::kGeneratorFirst;  ///< g-first (the even-bits toy) or d-first (the paper)
   int64_t seed = 0;                ///< seeds every random draw of the run
   DeviceChoice device;             ///< cpu, cuda, cuda:N or auto (the default)
-  int64_t threads = 0;             ///< 0 = the fast default (1 on OpenBLAS, cores on MKL)
+  int64_t threads = 0;             ///< 0 = the fast default (set_compute_threads)
   OnNan on_nan = OnNan::kStop;     ///< non-finite loss: stop (error, no checkpoint) or skip the update
   LossKind loss = LossKind::kBce;  ///< bce (the paper's, non-saturating G), hinge or lsgan
   double real_label = 1.0;         ///< D's target on real samples (bce, lsgan); < 1 = label smoothing

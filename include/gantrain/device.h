@@ -16,9 +16,15 @@ torch::Device resolve_device(const DeviceChoice& choice);
 /// Sets LibTorch's intra-op threads and OpenBLAS's where present. 0 = the fast default: 1 with
 /// OpenBLAS (it threads its own matrix products; both on 2 cores oversubscribe), LibTorch's own
 /// (the cores) with MKL, which follows it.
-/// With `bf16_products` (train.precision bf16) the default is every hardware thread on both
-/// builds: bfloat16 products run in oneDNN, which follows LibTorch's count.
-void set_compute_threads(int64_t threads, bool bf16_products = false);
+/// With `onednn_bound` (runs_in_onednn: convolutions, bfloat16 products) the default is every
+/// hardware thread on both builds, and one for OpenBLAS: oneDNN follows LibTorch's count.
+void set_compute_threads(int64_t threads, bool onednn_bound = false);
+
+/// Where OpenBLAS (Debian's LibTorch) fell back to its SSE3 kernels on a CPU with AVX2 or
+/// AVX-512 and OPENBLAS_CORETYPE is unset: starts this program again (`argv`, from main) with
+/// OPENBLAS_CORETYPE naming the vector kernels, and does not return. Otherwise does nothing.
+/// Call first thing in main.
+void use_vector_openblas_kernels(char** argv);
 
 /// Fixes glibc's mmap and trim thresholds (64 MB, 256 MB): with the dynamic defaults the
 /// activation buffers of every step are mmapped and unmapped again, re-faulting their pages

@@ -26,4 +26,8 @@ Generator make_generator(const Config& config, const SampleShape& shape, MlpOutp
 /// Fresh discriminator (logits out) for samples of `shape`.
 Discriminator make_discriminator(const Config& config, const SampleShape& shape);
 
+/// Whether the step's heavy work runs in oneDNN, whose threads follow LibTorch's count (for
+/// set_compute_threads): a DCGAN's convolutions, or products in bfloat16.
+bool runs_in_onednn(const Config& config);
+
 }  // namespace gantrain

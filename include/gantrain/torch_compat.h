@@ -42,6 +42,17 @@ inline bool libtorch_fused_adam(const torch::Tensor& param, const torch::Tensor&
 #endif
 }
 
+/// Whether LibTorch's conv_transpose2d runs its slow im2col kernel on `x`: 1.13 sends only
+/// bfloat16 transposed convolutions (autocast's) to oneDNN on the CPU, 2.0+ float ones too.
+inline bool slow_cpu_conv_transpose(const torch::Tensor& x) {
+#if TORCH_VERSION_MAJOR < 2
+  return x.is_cpu() && x.scalar_type() == at::kFloat && !at::autocast::is_cpu_enabled();
+#else
+  (void)x;
+  return false;
+#endif
+}
+
 /// While alive: LibTorch's autocast on `device`'s type with `dtype` (matrix products and
 /// convolutions in that type, weights cast per use, cached for the guard's lifetime); the state
 /// before is restored, and the cast cache cleared, when it ends. Does nothing for kFloat.

@@ -110,6 +110,7 @@ int64_t int_flag(const cxxopts::ParseResult& args, const std::string& name, int6
 
 int main(int argc, char** argv) {
   using namespace gantrain::cli;
+  gantrain::use_vector_openblas_kernels(argv);
   gantrain::tune_allocator();
   setup_logging();
   const bool named = argc > 1 && argv[1][0] != '-';

@@ -1,5 +1,7 @@
 #include "gantrain/models/dcgan.h"
 
+#include "gantrain/models/conv_transpose.h"
+
 namespace gantrain {
 namespace {
 
@@ -73,7 +75,9 @@ torch::Tensor DcganGeneratorImpl::forward(const Latents& latents) {
   if (!class_norm_.empty()) check_labels(latents.labels, n, "DcganGenerator");
   torch::Tensor x = noise.view({n, options_.latent_dim, 1, 1});
   for (size_t i = 0; i < up_.size(); ++i) {
-    x = up_[i]->forward(x);
+    // Stride and padding as built: 1 and 0 for the base map, 2 and 1 per stage.
+    x = conv_transpose2d(x, up_[i]->weight, up_[i]->bias, /*stride=*/i == 0 ? 1 : 2,
+                         /*padding=*/i == 0 ? 0 : 1);
     if (i == norm_.size()) break;
     x = norm_[i]->forward(x);
     if (!class_norm_.empty()) {

@@ -7,6 +7,7 @@
 #include "gantrain/error.h"
 #include "gantrain/io/checkpoint.h"
 #include "gantrain/io/run_dir.h"
+#include "gantrain/model_factory.h"
 #include "gantrain/run/run_writer.h"
 #include "gantrain/run/training_run.h"
 
@@ -112,7 +113,7 @@ TrainResult train_rank(const TrainRequest& request, torch::Device device,
 TrainResult train(const TrainRequest& request) {
   const Config& config = request.config;
   torch::Device device = resolve_device(config.train.device);
-  set_compute_threads(config.train.threads, config.train.precision == Precision::kBf16);
+  set_compute_threads(config.train.threads, runs_in_onednn(config));
   if (config.log.out.empty()) throw ConfigError("log.out: no run directory given");
   // Before joining: the rendezvous is a barrier, so no rank has created the directory yet.
   if (request.resume_checkpoint.empty() && holds_run(config.log.out))

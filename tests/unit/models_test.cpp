@@ -4,6 +4,7 @@
 #include "gantrain/commands.h"
 #include "gantrain/error.h"
 #include "gantrain/model_factory.h"
+#include "gantrain/models/conv_transpose.h"
 #include "gantrain/models/dcgan.h"
 #include "gantrain/models/spectral_norm.h"
 #include "support.h"
@@ -34,6 +35,35 @@ TEST_F(ModelsTest, DropoutKeepsOneMinusPAndScales) {
   y.sum().backward();
   EXPECT_TRUE(torch::equal(x.grad(), y.detach()));
   EXPECT_TRUE(uniform_dropout(x, 0.3, /*training=*/false).equal(x));
+}
+
+// The oneDNN route for G's transposed convolutions: output, input and weight gradients those of
+// LibTorch's own kernel, at a stage's shape (4x4, stride 2, padding 1) and the base map's (a
+// 1x1 input grown to 4x4); without an input gradient when the input needs none (the noise).
+TEST_F(ModelsTest, TransposedConvolutionByConvBackwardMatchesLibTorch) {
+  struct Case { int64_t side, kernel, stride, padding; bool input_grad; };
+  for (const Case c : {Case{5, 4, 2, 1, true}, Case{1, 4, 1, 0, false}, Case{3, 3, 1, 1, true}}) {
+    SCOPED_TRACE("side " + std::to_string(c.side) + " kernel " + std::to_string(c.kernel));
+    torch::Tensor x = torch::randn({3, 6, c.side, c.side}).requires_grad_(c.input_grad);
+    torch::Tensor w = torch::randn({6, 4, c.kernel, c.kernel}, torch::requires_grad());
+    torch::Tensor expected = torch::conv_transpose2d(x, w, {}, c.stride, c.padding);
+    torch::Tensor got = conv_transpose2d_by_conv_backward(x, w, c.stride, c.padding);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-4));
+    torch::Tensor upstream = torch::randn_like(expected);
+    std::vector<torch::Tensor> inputs = {w};
+    if (c.input_grad) inputs.push_back(x);
+    auto want = torch::autograd::grad({expected}, inputs, {upstream});
+    auto have = torch::autograd::grad({got}, inputs, {upstream});
+    for (size_t i = 0; i < inputs.size(); ++i)
+      EXPECT_TRUE(torch::allclose(have[i], want[i], 1e-5, 1e-3)) << "gradient " << i;
+  }
+  // The dispatching entry point adds the bias, on whichever route this build takes.
+  torch::Tensor x = torch::randn({2, 5, 4, 4});
+  torch::Tensor w = torch::randn({5, 3, 4, 4});
+  torch::Tensor b = torch::randn({3});
+  EXPECT_TRUE(torch::allclose(conv_transpose2d(x, w, b, 2, 1),
+                              torch::conv_transpose2d(x, w, b, 2, 1), 1e-5, 1e-4));
 }
 
 TEST_F(ModelsTest, DcganShapesAndInitialisation) {
