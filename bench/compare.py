@@ -43,6 +43,9 @@ REFERENCE = os.path.join(HERE, "reference.py")
 PEERS = ["python", "py-tuned", "py-fused", "py-compile"]
 # gantrain's mallopt values (src/cli/main.cpp), read by glibc from the environment at start-up.
 TUNED = {"MALLOC_MMAP_THRESHOLD_": "67108864", "MALLOC_TRIM_THRESHOLD_": "268435456"}
+# reference.py's timing line.
+PYTHON_DONE = (r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
+               r"(?: warmup_seconds (?P<warmup>[0-9.]+))?")
 
 
 def run(cmd, env=None):
@@ -103,8 +106,7 @@ def openblas_setting(command, env):
     machines the two oversubscribe the cores (2026-12-06, AMD EPYC: 1.2 against 2.2 steps/s at
     32x32), on others OpenBLAS's threads win (Intel Xeon: 1.9 against 1.5)."""
     settings = {"default": {}, "1": {"OPENBLAS_NUM_THREADS": "1"}}
-    speed = {name: timing(run(command + ["--steps", "4"], dict(env, **extra))[0],
-                          r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)")[0]
+    speed = {name: timing(run(command + ["--steps", "4"], dict(env, **extra))[0], PYTHON_DONE)[0]
              for name, extra in settings.items()}
     best = max(speed, key=speed.get)
     line = ", ".join(f"{name} {sps:.2f} steps/s" for name, sps in speed.items())
@@ -143,7 +145,8 @@ def main():
     plain["TMPDIR"] = work
     plain.pop("OPENBLAS_CORETYPE", None)
     tuned_env = dict(plain, **TUNED)
-    kernels = re.search(r", OpenBLAS (\w+) kernels", run([args.gantrain, "--version"])[0])
+    ours_version = run([args.gantrain, "--version"])[0].strip()
+    kernels = re.search(r", OpenBLAS (\w+) kernels", ours_version)
     if kernels:
         tuned_env["OPENBLAS_CORETYPE"] = kernels.group(1)
     envs = {False: plain, True: tuned_env}
@@ -191,8 +194,6 @@ def main():
                            "--steps", steps],
             64, True)
     gantrain_done = r"done: (?P<steps>\d+) steps in (?P<seconds>[0-9.]+) s"
-    python_done = (r"train_seconds (?P<seconds>[0-9.]+) steps (?P<steps>\d+)"
-                   r"(?: warmup_seconds (?P<warmup>[0-9.]+))?")
     openblas = "BLAS_INFO=mkl" not in run([sys.executable, "-c",
                                            "import torch; print(torch.__config__.show())"])[0]
     trials = {}
@@ -209,11 +210,10 @@ def main():
             for name in available:
                 options, tuned = peers[name]
                 out, wall, rss = run(theirs + options, dict(envs[tuned], **peer_env))
-                sps, warmup = timing(out, python_done)
+                sps, warmup = timing(out, PYTHON_DONE)
                 samples[name].append((sps, wall, rss, warmup))
         results[task] = (samples, batch)
 
-    ours_version = run([args.gantrain, "--version"])[0].strip()
     theirs_version = run([sys.executable, "-c", "import torch; print(torch.__version__)"])[0].strip()
     print(f"\ngantrain: {ours_version}\npython:   torch {theirs_version} ({sys.executable})")
     for name, setup in peers.items():

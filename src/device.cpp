@@ -31,6 +31,14 @@ std::string cudnn_version(long v) {
          std::to_string(v % 100);
 }
 
+// The name of the kernels OpenBLAS runs ("SkylakeX", "Prescott"), or null without OpenBLAS
+// (LibTorch with MKL).
+const char* openblas_core_name() {
+  using CoreName = char* (*)();
+  auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return core ? core() : nullptr;
+}
+
 }  // namespace
 
 std::string build_description() {
@@ -45,9 +53,8 @@ std::string build_description() {
     text += ", " + std::to_string(gpus) + (gpus == 1 ? " GPU" : " GPUs") + " visible";
   }
   // Which of its kernels OpenBLAS (Debian's LibTorch) runs: their speeds differ by 3.5x.
-  using CoreName = char* (*)();
-  if (auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))
-    text += ", OpenBLAS " + std::string(core()) + " kernels";
+  if (const char* core = openblas_core_name())
+    text += ", OpenBLAS " + std::string(core) + " kernels";
   return text;
 }
 
@@ -111,9 +118,8 @@ void use_vector_openblas_kernels(char** argv) {
   // products ran 3.5x slower than with the AVX-512 ("SkylakeX") kernels that CPU has, and the
   // MNIST MLP trained 2.5x slower (docs/performance.md, 2026-12-06). It reads OPENBLAS_CORETYPE
   // only as it loads, so the program starts again with it set.
-  using CoreName = char* (*)();
-  auto core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  if (!core || std::getenv("OPENBLAS_CORETYPE") || std::strcmp(core(), "Prescott") != 0) return;
+  const char* core = openblas_core_name();
+  if (!core || std::getenv("OPENBLAS_CORETYPE") || std::strcmp(core, "Prescott") != 0) return;
 #if defined(__x86_64__)
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
